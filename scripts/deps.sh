@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install everything uaio's build and tests need on a fresh Debian machine.
+# Idempotent: every step is skipped when its result is already there.
+set -euo pipefail
+
+APT_PKGS="build-essential pkg-config python3 python3-serial libffi-dev
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libclang-dev
+  valgrind iproute2 util-linux cmake dpkg-dev xz-utils"
+RUST_TARGETS="thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf"
+CBINDGEN_VERSION=0.29.4
+
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=""
+for p in $APT_PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "deps: apt-get install$missing"
+  sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends $missing
+fi
+
+command -v rustup >/dev/null || { echo "deps: rustup is required (https://rustup.rs)"; exit 1; }
+installed=$(rustup target list --installed)
+for t in $RUST_TARGETS; do
+  echo "$installed" | grep -qx "$t" || rustup target add "$t"
+done
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+
+if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
+  cargo install cbindgen --locked --version "$CBINDGEN_VERSION"
+fi
+echo "deps: ok"

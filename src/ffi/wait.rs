@@ -1,0 +1,224 @@
+//! The wait: readiness of every armed object, sleeping at most `timeout_us`.
+//!
+//! Objects with a file descriptor are waited for by the host's poll(2)
+//! (`ppoll` on Linux, for microsecond timeouts). Objects without one are
+//! asked through the port hook `poll_object`. On targets without poll(2)
+//! (bare metal) the sleep is the port hook `idle_wait`. Hooks are C
+//! functions that must return normally: a MicroPython port wraps anything
+//! that may raise in `nlr_push` and returns a status instead.
+use super::io::{parts, uaio_io, uaio_pollfd};
+use super::UAIO_EINVAL;
+use crate::poll::{Registry, IoSlot, ERROR, READ, WRITE};
+use core::ffi::c_void;
+
+/// What a port supplies to the wait. Every member may be NULL.
+#[repr(C)]
+pub struct uaio_port_hooks {
+    /// Passed to each hook.
+    pub ctx: *mut c_void,
+    /// Readiness of an object without fd: the `UAIO_READ` / `UAIO_WRITE` /
+    /// `UAIO_ERROR` bits of `events` that hold now. Must not block.
+    pub poll_object: Option<unsafe extern "C" fn(ctx: *mut c_void, handle: u64, events: u32) -> u32>,
+    /// Sleeps until an event or `timeout_us` (-1: no deadline) passes; 0 or
+    /// a negative `UAIO_E*` code (e.g. `UAIO_EINTR`). Used where the host
+    /// has no poll(2).
+    pub idle_wait: Option<unsafe extern "C" fn(ctx: *mut c_void, timeout_us: i64) -> i32>,
+}
+
+/// While objects without fd wait on a host with poll(2), the sleep is cut
+/// into slices this long (µs) so that they are asked again.
+pub const UAIO_OBJECT_POLL_US: i64 = 1000;
+
+/// Waits for readiness of the armed objects of `r`, at most `timeout_us`
+/// (-1: no limit, 0: just look). Fired directions are disarmed and queued
+/// for `uaio_io_take_ready`. Returns how many fired (>= 0), or
+/// `UAIO_EINTR` (a signal arrived: nothing fired), `UAIO_EIO`,
+/// `UAIO_ENOTSUP` (no wait here and no `idle_wait` hook).
+///
+/// # Safety
+/// `r` is NULL or initialised; `hooks` is NULL or valid, with hooks that
+/// are safe to call with its `ctx`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn uaio_io_wait(r: *mut uaio_io, timeout_us: i64, hooks: *const uaio_port_hooks) -> i32 {
+    // SAFETY: by contract.
+    let Some((core, slots, fds)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
+    // SAFETY: by contract.
+    let hooks = unsafe { hooks.as_ref() };
+    // SAFETY: hooks valid by contract.
+    let mut fired = unsafe { poll_objects(core, slots, hooks) };
+    let timeout = if fired > 0 || core.has_ready() { 0 } else { timeout_us.max(-1) };
+    // SAFETY: hooks valid by contract.
+    match unsafe { host_wait(core, slots, fds, hooks, timeout) } {
+        Ok(n) => fired += n,
+        Err(e) => return e,
+    }
+    i32::try_from(fired).unwrap_or(i32::MAX)
+}
+
+/// Asks the hook about every armed object without fd.
+///
+/// # Safety
+/// The hook, if any, is safe to call with `ctx`.
+unsafe fn poll_objects(core: &mut Registry, slots: &mut [IoSlot], hooks: Option<&uaio_port_hooks>) -> u32 {
+    let Some(h) = hooks else { return 0 };
+    let Some(poll) = h.poll_object else { return 0 };
+    let mut fired = 0;
+    for i in 0..core.high_water() {
+        let Some((handle, fd, armed)) = core.armed_at(slots, i) else { continue };
+        if fd >= 0 {
+            continue;
+        }
+        // SAFETY: by contract.
+        let ev = unsafe { poll(h.ctx, handle, armed) };
+        fired += core.fire(slots, i, ev & (armed | ERROR));
+    }
+    fired
+}
+
+fn has_objects(core: &Registry, slots: &[IoSlot]) -> bool {
+    (0..core.high_water()).any(|i| matches!(core.armed_at(slots, i), Some((_, fd, _)) if fd < 0))
+}
+
+/// poll(2) over the armed fds, then the objects again.
+///
+/// # Safety
+/// The hooks, if any, are safe to call with `ctx`.
+#[cfg(unix)]
+unsafe fn host_wait(
+    core: &mut Registry,
+    slots: &mut [IoSlot],
+    fds: &mut [uaio_pollfd],
+    hooks: Option<&uaio_port_hooks>,
+    mut timeout: i64,
+) -> Result<u32, i32> {
+    use super::{UAIO_EINTR, UAIO_EIO};
+    const _: () = assert!(core::mem::size_of::<uaio_pollfd>() == core::mem::size_of::<libc::pollfd>());
+    const _: () = assert!(core::mem::align_of::<uaio_pollfd>() == core::mem::align_of::<libc::pollfd>());
+
+    let objects = has_objects(core, slots) && hooks.is_some_and(|h| h.poll_object.is_some());
+    if objects && !(0..=UAIO_OBJECT_POLL_US).contains(&timeout) {
+        timeout = UAIO_OBJECT_POLL_US;
+    }
+    let mut n = 0usize;
+    for i in 0..core.high_water() {
+        let Some((_, fd, armed)) = core.armed_at(slots, i) else { continue };
+        if fd < 0 {
+            continue;
+        }
+        let Some(p) = fds.get_mut(n) else { return Err(UAIO_EINVAL) };
+        let mut events = 0;
+        if armed & READ != 0 {
+            events |= libc::POLLIN;
+        }
+        if armed & WRITE != 0 {
+            events |= libc::POLLOUT;
+        }
+        *p = uaio_pollfd { fd, events, revents: 0 };
+        n += 1;
+    }
+    let ptr = fds.as_mut_ptr().cast::<libc::pollfd>();
+    // SAFETY: `ptr` is valid for `n` pollfds (or unused when n is 0), whose
+    // layout matches (asserted above).
+    let rc = unsafe { sys_poll(ptr, n, timeout) };
+    if rc < 0 {
+        return Err(if errno_is_eintr() { UAIO_EINTR } else { UAIO_EIO });
+    }
+    let mut fired = 0;
+    let mut k = 0usize;
+    for i in 0..core.high_water() {
+        if k >= n {
+            break;
+        }
+        let Some((_, fd, armed)) = core.armed_at(slots, i) else { continue };
+        if fd < 0 {
+            continue;
+        }
+        let revents = fds.get(k).map_or(0, |p| p.revents);
+        k += 1;
+        let mut ev = 0;
+        if revents & libc::POLLIN != 0 {
+            ev |= READ;
+        }
+        if revents & libc::POLLOUT != 0 {
+            ev |= WRITE;
+        }
+        if revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+            ev |= ERROR;
+        }
+        fired += core.fire(slots, i, ev & (armed | ERROR));
+    }
+    if objects && timeout != 0 {
+        // SAFETY: by contract.
+        fired += unsafe { poll_objects(core, slots, hooks) };
+    }
+    Ok(fired)
+}
+
+/// poll(2) with a µs timeout: `ppoll` where there is one, else `poll` with
+/// the timeout rounded up to whole ms (a wait never ends early).
+///
+/// # Safety
+/// `fds` is valid for `n` pollfds.
+#[cfg(unix)]
+unsafe fn sys_poll(fds: *mut libc::pollfd, n: usize, timeout_us: i64) -> i32 {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    {
+        let ts;
+        let tsp = if timeout_us < 0 {
+            core::ptr::null()
+        } else {
+            ts = libc::timespec {
+                tv_sec: (timeout_us / 1_000_000) as libc::time_t,
+                tv_nsec: ((timeout_us % 1_000_000) * 1000) as _,
+            };
+            &ts as *const libc::timespec
+        };
+        // SAFETY: valid pointers by contract; a NULL sigmask keeps the mask.
+        unsafe { libc::ppoll(fds, n as libc::nfds_t, tsp, core::ptr::null()) }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    {
+        let ms = if timeout_us < 0 { -1 } else { i32::try_from((timeout_us + 999) / 1000).unwrap_or(i32::MAX) };
+        // SAFETY: valid pointers by contract.
+        unsafe { libc::poll(fds, n as libc::nfds_t, ms) }
+    }
+}
+
+#[cfg(unix)]
+fn errno_is_eintr() -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: returns this thread's errno location, always valid.
+    let e = unsafe { *libc::__errno_location() };
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    // SAFETY: as above.
+    let e = unsafe { *libc::__error() };
+    e == libc::EINTR
+}
+
+/// Without poll(2): the port's idle wait, then the objects again.
+///
+/// # Safety
+/// The hooks, if any, are safe to call with `ctx`.
+#[cfg(not(unix))]
+unsafe fn host_wait(
+    core: &mut Registry,
+    slots: &mut [IoSlot],
+    _fds: &mut [uaio_pollfd],
+    hooks: Option<&uaio_port_hooks>,
+    timeout: i64,
+) -> Result<u32, i32> {
+    if timeout == 0 {
+        return Ok(0);
+    }
+    let Some(wait) = hooks.and_then(|h| h.idle_wait.map(|w| (w, h.ctx))) else {
+        return Err(super::UAIO_ENOTSUP);
+    };
+    // SAFETY: by contract.
+    let rc = unsafe { (wait.0)(wait.1, timeout) };
+    if rc < 0 {
+        return Err(rc);
+    }
+    // SAFETY: by contract.
+    Ok(unsafe { poll_objects(core, slots, hooks) })
+}
+

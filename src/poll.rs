@@ -1,0 +1,361 @@
+//! The poll-wait registry: which I/O object waits for what, and for whom.
+//!
+//! Each registered object (a `handle`: the caller's pointer or id, plus the
+//! file descriptor it polls by, or -1 for an object without one) has at most
+//! one waiting token per direction. A wait fires *one-shot*: a ready
+//! direction is disarmed and its token queued for the caller; an object with
+//! no armed direction leaves the registry. Waits are keyed by object, and the
+//! fd is taken again on every arm, so a closed-and-reused fd number cannot
+//! wake a stale waiter.
+//!
+//! The wait itself lives in `ffi::wait` (it needs the host's poll(2) or the
+//! port's hooks); this module is safe bookkeeping only.
+
+/// Readable (also the event bit reported for it).
+pub const READ: u32 = 1;
+/// Writable.
+pub const WRITE: u32 = 2;
+/// Error or hang-up: reported together with the direction it woke.
+pub const ERROR: u32 = 4;
+
+const NONE: u32 = u32::MAX;
+
+/// One slot of registry storage. Its fields are private to the registry.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IoSlot {
+    handle: u64,
+    read_token: u64,
+    write_token: u64,
+    fd: i32,
+    /// Armed directions (READ | WRITE); 0 when the slot is free.
+    armed: u8,
+    /// Fired directions not yet taken, plus ERROR.
+    ready: u8,
+    _pad: u16,
+    /// Next slot in the free list or in the ready list.
+    next: u32,
+    in_ready: u32,
+}
+
+/// Errors of the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoError {
+    /// No free slot: move the registry into bigger storage.
+    Full,
+    /// That direction of that object already has a waiter.
+    Busy,
+    /// Nothing is armed for that object and direction.
+    NotFound,
+    /// New storage too small, or a bad direction.
+    Invalid,
+}
+
+/// A fired wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ready {
+    /// The waiting token.
+    pub token: u64,
+    /// READ or WRITE, with ERROR if the object reported an error or hang-up.
+    pub events: u32,
+}
+
+/// The registry's state; storage lives with the caller.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Registry {
+    len: u32,
+    hwm: u32,
+    free: u32,
+    ready_head: u32,
+    ready_tail: u32,
+    /// Armed fds (READ or WRITE interest, fd >= 0): what a poll(2) must watch.
+    armed_fds: u32,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Registry { len: 0, hwm: 0, free: NONE, ready_head: NONE, ready_tail: NONE, armed_fds: 0 }
+    }
+
+    /// Registered objects.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Whether no object is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Slots ever used: entries at and above it are untouched.
+    pub fn high_water(&self) -> u32 {
+        self.hwm
+    }
+
+    /// Number of registered objects that have a file descriptor.
+    pub fn fd_count(&self) -> u32 {
+        self.armed_fds
+    }
+
+    /// Whether a fired wait is waiting to be taken.
+    pub fn has_ready(&self) -> bool {
+        self.ready_head != NONE
+    }
+
+    /// Arms `dir` (READ or WRITE) of object `handle`, polled by `fd` (-1:
+    /// no fd), for `token`.
+    pub fn arm(&mut self, slots: &mut [IoSlot], handle: u64, fd: i32, dir: u32, token: u64) -> Result<(), IoError> {
+        if dir != READ && dir != WRITE {
+            return Err(IoError::Invalid);
+        }
+        let index = match self.find(slots, handle) {
+            Some(i) => i,
+            None => self.alloc(slots, handle)?,
+        };
+        let s = slots.get_mut(index as usize).ok_or(IoError::Invalid)?;
+        // A fired but untaken direction still belongs to its waiter.
+        if u32::from(s.armed | s.ready) & dir != 0 {
+            return Err(IoError::Busy);
+        }
+        let had_fd = s.armed != 0 && s.fd >= 0;
+        s.fd = fd;
+        s.armed |= dir as u8;
+        if dir == READ {
+            s.read_token = token;
+        } else {
+            s.write_token = token;
+        }
+        let has_fd = fd >= 0;
+        self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
+        Ok(())
+    }
+
+    /// Disarms `dir` of `handle` (its waiter went away), fired or not; returns
+    /// the token it held.
+    pub fn disarm(&mut self, slots: &mut [IoSlot], handle: u64, dir: u32) -> Result<u64, IoError> {
+        if dir != READ && dir != WRITE {
+            return Err(IoError::Invalid);
+        }
+        let index = self.find(slots, handle).ok_or(IoError::NotFound)?;
+        let s = slots.get_mut(index as usize).ok_or(IoError::NotFound)?;
+        let d = dir as u8;
+        if (s.armed | s.ready) & d == 0 {
+            return Err(IoError::NotFound);
+        }
+        let token = if dir == READ { s.read_token } else { s.write_token };
+        let had_fd = s.armed != 0 && s.fd >= 0;
+        s.armed &= !d;
+        s.ready &= !d;
+        if s.ready & (READ | WRITE) as u8 == 0 {
+            s.ready = 0;
+        }
+        let has_fd = s.armed != 0 && s.fd >= 0;
+        self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
+        self.release_if_idle(slots, index);
+        Ok(token)
+    }
+
+    /// Marks `handle`'s armed directions among `events` as fired (ERROR fires
+    /// every armed direction). Returns how many directions fired.
+    pub fn fire(&mut self, slots: &mut [IoSlot], index: u32, events: u32) -> u32 {
+        let Some(s) = slots.get_mut(index as usize) else { return 0 };
+        let err = events & ERROR != 0;
+        let fire = if err { s.armed } else { s.armed & (events & (READ | WRITE)) as u8 };
+        if fire == 0 {
+            return 0;
+        }
+        let had_fd = s.fd >= 0;
+        s.armed &= !fire;
+        s.ready |= fire | if err { ERROR as u8 } else { 0 };
+        if s.armed == 0 && had_fd {
+            self.armed_fds -= 1;
+        }
+        let queued = s.in_ready != 0;
+        s.in_ready = 1;
+        if !queued {
+            s.next = NONE;
+            match slots.get_mut(self.ready_tail as usize) {
+                Some(tail) => tail.next = index,
+                None => self.ready_head = index,
+            }
+            self.ready_tail = index;
+        }
+        fire.count_ones()
+    }
+
+    /// Takes one fired wait, oldest object first (READ before WRITE).
+    pub fn take_ready(&mut self, slots: &mut [IoSlot]) -> Option<Ready> {
+        while self.ready_head != NONE {
+            let index = self.ready_head;
+            let s = slots.get_mut(index as usize)?;
+            let fired = u32::from(s.ready);
+            // A direction disarmed after firing left nothing to take.
+            let dir = [READ, WRITE].into_iter().find(|d| fired & d != 0);
+            let token = match dir {
+                Some(READ) => s.read_token,
+                _ => s.write_token,
+            };
+            if let Some(d) = dir {
+                s.ready &= !(d as u8);
+            }
+            if u32::from(s.ready) & (READ | WRITE) == 0 {
+                s.ready = 0;
+                s.in_ready = 0;
+                self.ready_head = s.next;
+                if self.ready_head == NONE {
+                    self.ready_tail = NONE;
+                }
+                self.release_if_idle(slots, index);
+            }
+            if let Some(d) = dir {
+                return Some(Ready { token, events: d | (fired & ERROR) });
+            }
+        }
+        None
+    }
+
+    /// Armed objects, for a wait: (slot index, handle, fd, armed directions).
+    pub fn armed<'a>(&self, slots: &'a [IoSlot]) -> impl Iterator<Item = (u32, u64, i32, u32)> + 'a {
+        let hwm = self.hwm as usize;
+        slots.iter().take(hwm).enumerate().filter(|(_, s)| s.armed != 0).map(|(i, s)| {
+            let i = u32::try_from(i).unwrap_or(NONE);
+            (i, s.handle, s.fd, u32::from(s.armed))
+        })
+    }
+
+    /// The wait of slot `index`, if armed: (handle, fd, armed directions).
+    pub fn armed_at(&self, slots: &[IoSlot], index: u32) -> Option<(u64, i32, u32)> {
+        let s = slots.get(index as usize).filter(|s| s.armed != 0)?;
+        Some((s.handle, s.fd, u32::from(s.armed)))
+    }
+
+    /// Copies the registry's storage into `new`. Slot indices stay valid.
+    pub fn relocate(&self, old: &[IoSlot], new: &mut [IoSlot]) -> Result<(), IoError> {
+        let hwm = self.hwm as usize;
+        if new.len() < hwm || u32::try_from(new.len()).is_err() {
+            return Err(IoError::Invalid);
+        }
+        let src = old.get(..hwm).ok_or(IoError::Invalid)?;
+        new.get_mut(..hwm).ok_or(IoError::Invalid)?.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn find(&self, slots: &[IoSlot], handle: u64) -> Option<u32> {
+        slots
+            .iter()
+            .take(self.hwm as usize)
+            .position(|s| (s.armed != 0 || s.ready != 0 || s.in_ready != 0) && s.handle == handle)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    fn alloc(&mut self, slots: &mut [IoSlot], handle: u64) -> Result<u32, IoError> {
+        let index = if self.free != NONE {
+            let i = self.free;
+            self.free = slots.get(i as usize).ok_or(IoError::Full)?.next;
+            i
+        } else {
+            let cap = u32::try_from(slots.len()).unwrap_or(NONE - 1).min(NONE - 1);
+            if self.hwm >= cap {
+                return Err(IoError::Full);
+            }
+            self.hwm += 1;
+            self.hwm - 1
+        };
+        let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
+        *s = IoSlot { handle, fd: -1, next: NONE, ..IoSlot::default() };
+        self.len += 1;
+        Ok(index)
+    }
+
+    /// Frees the slot if nothing is armed, pending or queued in it.
+    fn release_if_idle(&mut self, slots: &mut [IoSlot], index: u32) {
+        let Some(s) = slots.get_mut(index as usize) else { return };
+        if s.armed != 0 || s.ready != 0 || s.in_ready != 0 {
+            return;
+        }
+        *s = IoSlot { next: self.free, fd: -1, ..IoSlot::default() };
+        self.free = index;
+        self.len -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage(n: usize) -> Vec<IoSlot> {
+        vec![IoSlot::default(); n]
+    }
+
+    #[test]
+    fn one_shot_fire_and_take() {
+        let mut s = storage(4);
+        let mut r = Registry::new();
+        r.arm(&mut s, 100, 5, READ, 1).unwrap();
+        r.arm(&mut s, 100, 5, WRITE, 2).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.fd_count(), 1);
+        assert_eq!(r.arm(&mut s, 100, 5, READ, 3), Err(IoError::Busy));
+        let armed: Vec<_> = r.armed(&s).collect();
+        assert_eq!(armed, [(0, 100, 5, READ | WRITE)]);
+        assert_eq!(r.fire(&mut s, 0, READ), 1);
+        assert_eq!(r.fire(&mut s, 0, READ), 0, "a fired direction is disarmed");
+        // Still busy until taken.
+        assert_eq!(r.arm(&mut s, 100, 5, READ, 3), Err(IoError::Busy));
+        assert_eq!(r.take_ready(&mut s), Some(Ready { token: 1, events: READ }));
+        assert_eq!(r.take_ready(&mut s), None);
+        assert_eq!(r.len(), 1, "write still armed");
+        assert_eq!(r.fire(&mut s, 0, ERROR), 1);
+        assert_eq!(r.take_ready(&mut s), Some(Ready { token: 2, events: WRITE | ERROR }));
+        assert_eq!(r.take_ready(&mut s), None);
+        assert_eq!(r.len(), 0);
+        assert_eq!(r.fd_count(), 0);
+    }
+
+    #[test]
+    fn disarm_drops_pending_events_and_frees() {
+        let mut s = storage(2);
+        let mut r = Registry::new();
+        r.arm(&mut s, 7, -1, READ, 9).unwrap();
+        assert_eq!(r.fd_count(), 0);
+        r.fire(&mut s, 0, READ);
+        assert_eq!(r.disarm(&mut s, 7, READ), Ok(9));
+        assert_eq!(r.take_ready(&mut s), None);
+        assert_eq!(r.len(), 0);
+        assert_eq!(r.disarm(&mut s, 7, READ), Err(IoError::NotFound));
+        assert_eq!(r.disarm(&mut s, 7, 3), Err(IoError::Invalid));
+        assert_eq!(r.arm(&mut s, 7, -1, 0, 9), Err(IoError::Invalid));
+    }
+
+    #[test]
+    fn full_and_relocate() {
+        let mut s = storage(1);
+        let mut r = Registry::new();
+        r.arm(&mut s, 1, 3, READ, 1).unwrap();
+        assert_eq!(r.arm(&mut s, 2, 4, READ, 2), Err(IoError::Full));
+        let mut big = storage(2);
+        assert_eq!(r.relocate(&s, &mut big[..0]), Err(IoError::Invalid));
+        r.relocate(&s, &mut big).unwrap();
+        r.arm(&mut big, 2, 4, READ, 2).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r.fd_count(), 2);
+    }
+
+    #[test]
+    fn rearm_takes_the_new_fd() {
+        let mut s = storage(2);
+        let mut r = Registry::new();
+        r.arm(&mut s, 1, 3, READ, 1).unwrap();
+        r.arm(&mut s, 1, 8, WRITE, 2).unwrap();
+        assert_eq!(r.armed(&s).next(), Some((0, 1, 8, READ | WRITE)));
+        assert_eq!(r.fd_count(), 1);
+    }
+}
