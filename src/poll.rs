@@ -82,7 +82,14 @@ impl Default for Registry {
 impl Registry {
     /// An empty registry.
     pub fn new() -> Self {
-        Registry { len: 0, hwm: 0, free: NONE, ready_head: NONE, ready_tail: NONE, armed_fds: 0 }
+        Registry {
+            len: 0,
+            hwm: 0,
+            free: NONE,
+            ready_head: NONE,
+            ready_tail: NONE,
+            armed_fds: 0,
+        }
     }
 
     /// Registered objects.
@@ -112,7 +119,14 @@ impl Registry {
 
     /// Arms `dir` (READ or WRITE) of object `handle`, polled by `fd` (-1:
     /// no fd), for `token`.
-    pub fn arm(&mut self, slots: &mut [IoSlot], handle: u64, fd: i32, dir: u32, token: u64) -> Result<(), IoError> {
+    pub fn arm(
+        &mut self,
+        slots: &mut [IoSlot],
+        handle: u64,
+        fd: i32,
+        dir: u32,
+        token: u64,
+    ) -> Result<(), IoError> {
         if dir != READ && dir != WRITE {
             return Err(IoError::Invalid);
         }
@@ -150,7 +164,11 @@ impl Registry {
         if (s.armed | s.ready) & d == 0 {
             return Err(IoError::NotFound);
         }
-        let token = if dir == READ { s.read_token } else { s.write_token };
+        let token = if dir == READ {
+            s.read_token
+        } else {
+            s.write_token
+        };
         let had_fd = s.armed != 0 && s.fd >= 0;
         s.armed &= !d;
         s.ready &= !d;
@@ -166,9 +184,15 @@ impl Registry {
     /// Marks `handle`'s armed directions among `events` as fired (ERROR fires
     /// every armed direction). Returns how many directions fired.
     pub fn fire(&mut self, slots: &mut [IoSlot], index: u32, events: u32) -> u32 {
-        let Some(s) = slots.get_mut(index as usize) else { return 0 };
+        let Some(s) = slots.get_mut(index as usize) else {
+            return 0;
+        };
         let err = events & ERROR != 0;
-        let fire = if err { s.armed } else { s.armed & (events & (READ | WRITE)) as u8 };
+        let fire = if err {
+            s.armed
+        } else {
+            s.armed & (events & (READ | WRITE)) as u8
+        };
         if fire == 0 {
             return 0;
         }
@@ -216,19 +240,30 @@ impl Registry {
                 self.release_if_idle(slots, index);
             }
             if let Some(d) = dir {
-                return Some(Ready { token, events: d | (fired & ERROR) });
+                return Some(Ready {
+                    token,
+                    events: d | (fired & ERROR),
+                });
             }
         }
         None
     }
 
     /// Armed objects, for a wait: (slot index, handle, fd, armed directions).
-    pub fn armed<'a>(&self, slots: &'a [IoSlot]) -> impl Iterator<Item = (u32, u64, i32, u32)> + 'a {
+    pub fn armed<'a>(
+        &self,
+        slots: &'a [IoSlot],
+    ) -> impl Iterator<Item = (u32, u64, i32, u32)> + 'a {
         let hwm = self.hwm as usize;
-        slots.iter().take(hwm).enumerate().filter(|(_, s)| s.armed != 0).map(|(i, s)| {
-            let i = u32::try_from(i).unwrap_or(NONE);
-            (i, s.handle, s.fd, u32::from(s.armed))
-        })
+        slots
+            .iter()
+            .take(hwm)
+            .enumerate()
+            .filter(|(_, s)| s.armed != 0)
+            .map(|(i, s)| {
+                let i = u32::try_from(i).unwrap_or(NONE);
+                (i, s.handle, s.fd, u32::from(s.armed))
+            })
     }
 
     /// The wait of slot `index`, if armed: (handle, fd, armed directions).
@@ -244,7 +279,9 @@ impl Registry {
             return Err(IoError::Invalid);
         }
         let src = old.get(..hwm).ok_or(IoError::Invalid)?;
-        new.get_mut(..hwm).ok_or(IoError::Invalid)?.copy_from_slice(src);
+        new.get_mut(..hwm)
+            .ok_or(IoError::Invalid)?
+            .copy_from_slice(src);
         Ok(())
     }
 
@@ -270,18 +307,29 @@ impl Registry {
             self.hwm - 1
         };
         let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
-        *s = IoSlot { handle, fd: -1, next: NONE, ..IoSlot::default() };
+        *s = IoSlot {
+            handle,
+            fd: -1,
+            next: NONE,
+            ..IoSlot::default()
+        };
         self.len += 1;
         Ok(index)
     }
 
     /// Frees the slot if nothing is armed, pending or queued in it.
     fn release_if_idle(&mut self, slots: &mut [IoSlot], index: u32) {
-        let Some(s) = slots.get_mut(index as usize) else { return };
+        let Some(s) = slots.get_mut(index as usize) else {
+            return;
+        };
         if s.armed != 0 || s.ready != 0 || s.in_ready != 0 {
             return;
         }
-        *s = IoSlot { next: self.free, fd: -1, ..IoSlot::default() };
+        *s = IoSlot {
+            next: self.free,
+            fd: -1,
+            ..IoSlot::default()
+        };
         self.free = index;
         self.len -= 1;
     }
@@ -310,11 +358,23 @@ mod tests {
         assert_eq!(r.fire(&mut s, 0, READ), 0, "a fired direction is disarmed");
         // Still busy until taken.
         assert_eq!(r.arm(&mut s, 100, 5, READ, 3), Err(IoError::Busy));
-        assert_eq!(r.take_ready(&mut s), Some(Ready { token: 1, events: READ }));
+        assert_eq!(
+            r.take_ready(&mut s),
+            Some(Ready {
+                token: 1,
+                events: READ
+            })
+        );
         assert_eq!(r.take_ready(&mut s), None);
         assert_eq!(r.len(), 1, "write still armed");
         assert_eq!(r.fire(&mut s, 0, ERROR), 1);
-        assert_eq!(r.take_ready(&mut s), Some(Ready { token: 2, events: WRITE | ERROR }));
+        assert_eq!(
+            r.take_ready(&mut s),
+            Some(Ready {
+                token: 2,
+                events: WRITE | ERROR
+            })
+        );
         assert_eq!(r.take_ready(&mut s), None);
         assert_eq!(r.len(), 0);
         assert_eq!(r.fd_count(), 0);

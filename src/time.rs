@@ -43,7 +43,11 @@ impl Clock {
     /// the monotonic time starts at `start`.
     pub fn new(bits: u32, raw: u64, start: u64) -> Result<Self, TimeError> {
         let mask = period_mask(bits)?;
-        Ok(Clock { last: raw & mask, now: start, mask })
+        Ok(Clock {
+            last: raw & mask,
+            now: start,
+            mask,
+        })
     }
 
     /// Monotonic time at the raw counter value `raw`.
@@ -68,21 +72,41 @@ pub fn ticks_diff(a: u64, b: u64, bits: u32) -> Result<i64, TimeError> {
     let d = a.wrapping_sub(b) & mask;
     let half = (mask >> 1).wrapping_add(1);
     // Values at or above half the period are negative distances.
-    Ok(if d >= half { (d as i64).wrapping_sub(mask as i64).wrapping_sub(1) } else { d as i64 })
+    Ok(if d >= half {
+        (d as i64).wrapping_sub(mask as i64).wrapping_sub(1)
+    } else {
+        d as i64
+    })
 }
 
 /// The monotonic time (unit: `unit` per tick, e.g. 1000 µs per ms tick) of
 /// `ticks`, given that `now_ticks` corresponds to `now`. Clamped to
 /// `0..=u64::MAX` at the ends.
-pub fn ticks_to_time(ticks: u64, now_ticks: u64, now: u64, unit: u64, bits: u32) -> Result<u64, TimeError> {
+pub fn ticks_to_time(
+    ticks: u64,
+    now_ticks: u64,
+    now: u64,
+    unit: u64,
+    bits: u32,
+) -> Result<u64, TimeError> {
     let diff = ticks_diff(ticks, now_ticks, bits)?;
     let offset = diff.unsigned_abs().saturating_mul(unit);
-    Ok(if diff >= 0 { now.saturating_add(offset) } else { now.saturating_sub(offset) })
+    Ok(if diff >= 0 {
+        now.saturating_add(offset)
+    } else {
+        now.saturating_sub(offset)
+    })
 }
 
 /// The ticks of monotonic time `time`, given that `now` corresponds to
 /// `now_ticks`; time between two ticks rounds down to the earlier tick.
-pub fn time_to_ticks(time: u64, now_ticks: u64, now: u64, unit: u64, bits: u32) -> Result<u64, TimeError> {
+pub fn time_to_ticks(
+    time: u64,
+    now_ticks: u64,
+    now: u64,
+    unit: u64,
+    bits: u32,
+) -> Result<u64, TimeError> {
     let mask = period_mask(bits)?;
     if unit == 0 {
         return Err(TimeError::BadPeriod);
@@ -129,7 +153,11 @@ mod tests {
         for bits in [16u32, 30, 32, 62, 64] {
             let mask = period_mask(bits).unwrap_or(0);
             let start = mask - 5;
-            let mut c = Clock::new(bits, start, 1000).unwrap_or(Clock { last: 0, now: 0, mask: 0 });
+            let mut c = Clock::new(bits, start, 1000).unwrap_or(Clock {
+                last: 0,
+                now: 0,
+                mask: 0,
+            });
             let mut raw = start;
             let mut expect = 1000u64;
             for step in [1u64, 3, 7, 100, mask / 3, mask / 2] {
@@ -149,15 +177,33 @@ mod tests {
         let mask = (1u64 << bits) - 1;
         let now_ticks = mask - 2; // just before the wrap
         let now = 5_000_000u64; // µs
-        // 10 ms in the future lies past the wrap.
+                                // 10 ms in the future lies past the wrap.
         let t = (now_ticks + 10) & mask;
-        assert_eq!(ticks_to_time(t, now_ticks, now, 1000, bits), Ok(now + 10_000));
-        assert_eq!(time_to_ticks(now + 10_000, now_ticks, now, 1000, bits), Ok(t));
+        assert_eq!(
+            ticks_to_time(t, now_ticks, now, 1000, bits),
+            Ok(now + 10_000)
+        );
+        assert_eq!(
+            time_to_ticks(now + 10_000, now_ticks, now, 1000, bits),
+            Ok(t)
+        );
         // Partial ms rounds down; past times work too.
-        assert_eq!(time_to_ticks(now + 10_999, now_ticks, now, 1000, bits), Ok(t));
-        assert_eq!(time_to_ticks(now - 1, now_ticks, now, 1000, bits), Ok(now_ticks - 1));
-        assert_eq!(ticks_to_time((now_ticks - 3) & mask, now_ticks, now, 1000, bits), Ok(now - 3000));
+        assert_eq!(
+            time_to_ticks(now + 10_999, now_ticks, now, 1000, bits),
+            Ok(t)
+        );
+        assert_eq!(
+            time_to_ticks(now - 1, now_ticks, now, 1000, bits),
+            Ok(now_ticks - 1)
+        );
+        assert_eq!(
+            ticks_to_time((now_ticks - 3) & mask, now_ticks, now, 1000, bits),
+            Ok(now - 3000)
+        );
         // Clamped at zero.
-        assert_eq!(ticks_to_time((now_ticks - 10_000) & mask, now_ticks, now, 1000, bits), Ok(0));
+        assert_eq!(
+            ticks_to_time((now_ticks - 10_000) & mask, now_ticks, now, 1000, bits),
+            Ok(0)
+        );
     }
 }

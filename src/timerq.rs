@@ -72,7 +72,12 @@ fn before(a: &TimerSlot, b: &TimerSlot) -> bool {
 impl TimerQueue {
     /// An empty queue over `slots` (whose contents are ignored).
     pub fn new() -> Self {
-        TimerQueue { len: 0, free: NONE, hwm: 0, next_seq: 0 }
+        TimerQueue {
+            len: 0,
+            free: NONE,
+            hwm: 0,
+            next_seq: 0,
+        }
     }
 
     /// Number of queued timers.
@@ -86,7 +91,12 @@ impl TimerQueue {
     }
 
     /// Queues `token` to fire at `deadline`; returns its handle.
-    pub fn push(&mut self, slots: &mut [TimerSlot], deadline: u64, token: u64) -> Result<Handle, QueueError> {
+    pub fn push(
+        &mut self,
+        slots: &mut [TimerSlot],
+        deadline: u64,
+        token: u64,
+    ) -> Result<Handle, QueueError> {
         let index = self.alloc(slots)?;
         let seq = self.next_seq;
         self.next_seq = seq.wrapping_add(1);
@@ -112,7 +122,10 @@ impl TimerQueue {
         }
         let top = slots.first()?.heap;
         let s = slots.get(top as usize)?;
-        Some(Timer { deadline: s.deadline, token: s.token })
+        Some(Timer {
+            deadline: s.deadline,
+            token: s.token,
+        })
     }
 
     /// Removes and returns the earliest timer.
@@ -144,7 +157,8 @@ impl TimerQueue {
             return Err(QueueError::NotFound);
         }
         let pos = s.pos;
-        self.remove_at(slots, pos, index).ok_or(QueueError::NotFound)
+        self.remove_at(slots, pos, index)
+            .ok_or(QueueError::NotFound)
     }
 
     /// Copies the queue's storage from `old` into `new` (which may be larger
@@ -174,7 +188,10 @@ impl TimerQueue {
         }
         let index = self.hwm;
         let s = slots.get_mut(index as usize).ok_or(QueueError::Full)?;
-        *s = TimerSlot { gen: 1, ..TimerSlot::default() };
+        *s = TimerSlot {
+            gen: 1,
+            ..TimerSlot::default()
+        };
         self.hwm += 1;
         Ok(index)
     }
@@ -183,7 +200,10 @@ impl TimerQueue {
     fn remove_at(&mut self, slots: &mut [TimerSlot], pos: u32, index: u32) -> Option<Timer> {
         let timer = {
             let s = slots.get_mut(index as usize)?;
-            let t = Timer { deadline: s.deadline, token: s.token };
+            let t = Timer {
+                deadline: s.deadline,
+                token: s.token,
+            };
             s.used = 0;
             s.gen = s.gen.wrapping_add(1).max(1);
             s.pos = self.free;
@@ -220,7 +240,11 @@ impl TimerQueue {
                 break;
             }
             let right = left + 1;
-            let child = if right < self.len && less(slots, right, left) { right } else { left };
+            let child = if right < self.len && less(slots, right, left) {
+                right
+            } else {
+                left
+            };
             if !less(slots, child, pos) {
                 break;
             }

@@ -8,7 +8,12 @@ use crate::time::{self, Clock};
 /// # Safety
 /// `clock` is NULL or valid for writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_clock_init(clock: *mut Clock, period_bits: u32, raw: u64, start: u64) -> i32 {
+pub unsafe extern "C" fn uaio_clock_init(
+    clock: *mut Clock,
+    period_bits: u32,
+    raw: u64,
+    start: u64,
+) -> i32 {
     if clock.is_null() {
         return UAIO_EINVAL;
     }
@@ -28,7 +33,9 @@ pub unsafe extern "C" fn uaio_clock_init(clock: *mut Clock, period_bits: u32, ra
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn uaio_clock_extend(clock: *mut Clock, raw: u64, out_now: *mut u64) -> i32 {
     // SAFETY: NULL or a valid, initialised clock by contract.
-    let Some(c) = (unsafe { clock.as_mut() }) else { return UAIO_EINVAL };
+    let Some(c) = (unsafe { clock.as_mut() }) else {
+        return UAIO_EINVAL;
+    };
     let now = c.extend(raw);
     // SAFETY: NULL or valid by contract.
     unsafe { put(out_now, now) };
@@ -56,7 +63,14 @@ pub unsafe extern "C" fn uaio_ticks_diff(a: u64, b: u64, period_bits: u32, out: 
 /// # Safety
 /// `out` is NULL or valid for writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_ticks_to_time(ticks: u64, now_ticks: u64, now: u64, unit: u64, period_bits: u32, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_ticks_to_time(
+    ticks: u64,
+    now_ticks: u64,
+    now: u64,
+    unit: u64,
+    period_bits: u32,
+    out: *mut u64,
+) -> i32 {
     match time::ticks_to_time(ticks, now_ticks, now, unit, period_bits) {
         // SAFETY: NULL or valid by contract.
         Ok(t) => unsafe { put(out, t) },
@@ -71,7 +85,14 @@ pub unsafe extern "C" fn uaio_ticks_to_time(ticks: u64, now_ticks: u64, now: u64
 /// # Safety
 /// `out` is NULL or valid for writes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_time_to_ticks(time: u64, now_ticks: u64, now: u64, unit: u64, period_bits: u32, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_time_to_ticks(
+    time: u64,
+    now_ticks: u64,
+    now: u64,
+    unit: u64,
+    period_bits: u32,
+    out: *mut u64,
+) -> i32 {
     match time::time_to_ticks(time, now_ticks, now, unit, period_bits) {
         // SAFETY: NULL or valid by contract.
         Ok(t) => unsafe { put(out, t) },

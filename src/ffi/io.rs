@@ -1,5 +1,7 @@
 //! C API of [`crate::poll`]: registering and disarming waits, taking events.
-use super::{put, slice_mut, UAIO_EBUSY, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK};
+use super::{
+    put, slice_mut, UAIO_EBUSY, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK,
+};
 use crate::poll::{IoError, IoSlot, Registry};
 
 /// Same layout as the host's `struct pollfd`: scratch for the host wait.
@@ -36,7 +38,9 @@ pub(super) fn code(e: IoError) -> i32 {
 ///
 /// # Safety
 /// `r` is NULL or an initialised registry whose storage is still valid.
-pub(super) unsafe fn parts<'a>(r: *mut uaio_io) -> Option<(&'a mut Registry, &'a mut [IoSlot], &'a mut [uaio_pollfd])> {
+pub(super) unsafe fn parts<'a>(
+    r: *mut uaio_io,
+) -> Option<(&'a mut Registry, &'a mut [IoSlot], &'a mut [uaio_pollfd])> {
     // SAFETY: by contract.
     let r = unsafe { r.as_mut() }?;
     // SAFETY: storage given at init/move, valid by contract.
@@ -55,12 +59,27 @@ pub(super) unsafe fn parts<'a>(r: *mut uaio_io) -> Option<(&'a mut Registry, &'a
 /// `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid
 /// for `cap` elements for as long as the registry uses them.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_init(r: *mut uaio_io, slots: *mut IoSlot, pollfds: *mut uaio_pollfd, cap: u32) -> i32 {
+pub unsafe extern "C" fn uaio_io_init(
+    r: *mut uaio_io,
+    slots: *mut IoSlot,
+    pollfds: *mut uaio_pollfd,
+    cap: u32,
+) -> i32 {
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
     // SAFETY: checked non-NULL; valid by contract.
-    unsafe { put(r, uaio_io { slots, pollfds, cap, core: Registry::new() }) };
+    unsafe {
+        put(
+            r,
+            uaio_io {
+                slots,
+                pollfds,
+                cap,
+                core: Registry::new(),
+            },
+        )
+    };
     UAIO_OK
 }
 
@@ -72,9 +91,17 @@ pub unsafe extern "C" fn uaio_io_init(r: *mut uaio_io, slots: *mut IoSlot, pollf
 /// # Safety
 /// `r` is NULL or initialised.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_arm(r: *mut uaio_io, handle: u64, fd: i32, dir: u32, token: u64) -> i32 {
+pub unsafe extern "C" fn uaio_io_arm(
+    r: *mut uaio_io,
+    handle: u64,
+    fd: i32,
+    dir: u32,
+    token: u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
+    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+        return UAIO_EINVAL;
+    };
     match core.arm(slots, handle, fd, dir, token) {
         Ok(()) => UAIO_OK,
         Err(e) => code(e),
@@ -87,9 +114,16 @@ pub unsafe extern "C" fn uaio_io_arm(r: *mut uaio_io, handle: u64, fd: i32, dir:
 /// # Safety
 /// `r` is NULL or initialised; `out_token` is NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_disarm(r: *mut uaio_io, handle: u64, dir: u32, out_token: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_io_disarm(
+    r: *mut uaio_io,
+    handle: u64,
+    dir: u32,
+    out_token: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
+    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+        return UAIO_EINVAL;
+    };
     match core.disarm(slots, handle, dir) {
         // SAFETY: NULL or valid by contract.
         Ok(t) => unsafe { put(out_token, t) },
@@ -104,10 +138,18 @@ pub unsafe extern "C" fn uaio_io_disarm(r: *mut uaio_io, handle: u64, dir: u32, 
 /// # Safety
 /// `r` is NULL or initialised; the out-pointers are NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_take_ready(r: *mut uaio_io, out_token: *mut u64, out_events: *mut u32) -> i32 {
+pub unsafe extern "C" fn uaio_io_take_ready(
+    r: *mut uaio_io,
+    out_token: *mut u64,
+    out_events: *mut u32,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
-    let Some(ready) = core.take_ready(slots) else { return UAIO_ENOENT };
+    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+        return UAIO_EINVAL;
+    };
+    let Some(ready) = core.take_ready(slots) else {
+        return UAIO_ENOENT;
+    };
     // SAFETY: NULL or valid by contract.
     unsafe {
         put(out_token, ready.token);
@@ -143,14 +185,23 @@ pub unsafe extern "C" fn uaio_io_capacity(r: *const uaio_io) -> u32 {
 /// `r` is NULL or initialised; the new storage is NULL or valid for `cap`
 /// elements and does not overlap the old.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_move(r: *mut uaio_io, slots: *mut IoSlot, pollfds: *mut uaio_pollfd, cap: u32) -> i32 {
+pub unsafe extern "C" fn uaio_io_move(
+    r: *mut uaio_io,
+    slots: *mut IoSlot,
+    pollfds: *mut uaio_pollfd,
+    cap: u32,
+) -> i32 {
     if r.is_null() || cap == u32::MAX {
         return UAIO_EINVAL;
     }
     // SAFETY: by contract.
-    let Some((core, old, _)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
+    let Some((core, old, _)) = (unsafe { parts(r) }) else {
+        return UAIO_EINVAL;
+    };
     // SAFETY: by contract; does not overlap `old`.
-    let Some(new) = (unsafe { slice_mut(slots, cap) }) else { return UAIO_EINVAL };
+    let Some(new) = (unsafe { slice_mut(slots, cap) }) else {
+        return UAIO_EINVAL;
+    };
     if core.relocate(old, new).is_err() {
         return UAIO_ETOOSMALL;
     }

@@ -45,7 +45,11 @@ pub const UAIO_READ: u32 = 1;
 pub const UAIO_WRITE: u32 = 2;
 /// Error or hang-up, reported with the direction it woke.
 pub const UAIO_ERROR: u32 = 4;
-const _: () = assert!(UAIO_READ == crate::poll::READ && UAIO_WRITE == crate::poll::WRITE && UAIO_ERROR == crate::poll::ERROR);
+const _: () = assert!(
+    UAIO_READ == crate::poll::READ
+        && UAIO_WRITE == crate::poll::WRITE
+        && UAIO_ERROR == crate::poll::ERROR
+);
 
 /// A static, NUL-terminated English description of a result code.
 #[unsafe(no_mangle)]

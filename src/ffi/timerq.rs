@@ -1,5 +1,5 @@
 //! C API of [`crate::timerq`].
-use super::{put, slice_mut, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_OK, UAIO_ETOOSMALL};
+use super::{put, slice_mut, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK};
 use crate::timerq::{QueueError, TimerQueue, TimerSlot};
 
 /// A timing queue over caller storage. Fields are private; the struct is
@@ -37,12 +37,25 @@ unsafe fn parts<'a>(q: *mut uaio_timerq) -> Option<(&'a mut TimerQueue, &'a mut 
 /// `q` is NULL or valid for writes; `slots` is NULL or valid for `cap` slots
 /// for as long as the queue uses it.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_init(q: *mut uaio_timerq, slots: *mut TimerSlot, cap: u32) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_init(
+    q: *mut uaio_timerq,
+    slots: *mut TimerSlot,
+    cap: u32,
+) -> i32 {
     if q.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
     // SAFETY: checked non-NULL; valid by contract.
-    unsafe { put(q, uaio_timerq { slots, cap, core: TimerQueue::new() }) };
+    unsafe {
+        put(
+            q,
+            uaio_timerq {
+                slots,
+                cap,
+                core: TimerQueue::new(),
+            },
+        )
+    };
     UAIO_OK
 }
 
@@ -52,9 +65,16 @@ pub unsafe extern "C" fn uaio_timerq_init(q: *mut uaio_timerq, slots: *mut Timer
 /// # Safety
 /// `q` is NULL or initialised; `out_handle` is NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_push(q: *mut uaio_timerq, deadline: u64, token: u64, out_handle: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_push(
+    q: *mut uaio_timerq,
+    deadline: u64,
+    token: u64,
+    out_handle: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
     match core.push(slots, deadline, token) {
         // SAFETY: NULL or valid by contract.
         Ok(h) => unsafe { put(out_handle, h) },
@@ -68,10 +88,18 @@ pub unsafe extern "C" fn uaio_timerq_push(q: *mut uaio_timerq, deadline: u64, to
 /// # Safety
 /// `q` is NULL or initialised; the out-pointers are NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_peek(q: *mut uaio_timerq, out_deadline: *mut u64, out_token: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_peek(
+    q: *mut uaio_timerq,
+    out_deadline: *mut u64,
+    out_token: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
-    let Some(t) = core.peek(slots) else { return UAIO_ENOENT };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
+    let Some(t) = core.peek(slots) else {
+        return UAIO_ENOENT;
+    };
     // SAFETY: NULL or valid by contract.
     unsafe {
         put(out_deadline, t.deadline);
@@ -85,10 +113,18 @@ pub unsafe extern "C" fn uaio_timerq_peek(q: *mut uaio_timerq, out_deadline: *mu
 /// # Safety
 /// `q` is NULL or initialised; the out-pointers are NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_pop(q: *mut uaio_timerq, out_deadline: *mut u64, out_token: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_pop(
+    q: *mut uaio_timerq,
+    out_deadline: *mut u64,
+    out_token: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
-    let Some(t) = core.pop(slots) else { return UAIO_ENOENT };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
+    let Some(t) = core.pop(slots) else {
+        return UAIO_ENOENT;
+    };
     // SAFETY: NULL or valid by contract.
     unsafe {
         put(out_deadline, t.deadline);
@@ -103,10 +139,18 @@ pub unsafe extern "C" fn uaio_timerq_pop(q: *mut uaio_timerq, out_deadline: *mut
 /// # Safety
 /// `q` is NULL or initialised; `out_token` is NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_pop_due(q: *mut uaio_timerq, now: u64, out_token: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_pop_due(
+    q: *mut uaio_timerq,
+    now: u64,
+    out_token: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
-    let Some(t) = core.pop_due(slots, now) else { return UAIO_ENOENT };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
+    let Some(t) = core.pop_due(slots, now) else {
+        return UAIO_ENOENT;
+    };
     // SAFETY: NULL or valid by contract.
     unsafe { put(out_token, t.token) };
     UAIO_OK
@@ -118,9 +162,15 @@ pub unsafe extern "C" fn uaio_timerq_pop_due(q: *mut uaio_timerq, now: u64, out_
 /// # Safety
 /// `q` is NULL or initialised; `out_token` is NULL or valid.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_cancel(q: *mut uaio_timerq, handle: u64, out_token: *mut u64) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_cancel(
+    q: *mut uaio_timerq,
+    handle: u64,
+    out_token: *mut u64,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
     match core.cancel(slots, handle) {
         // SAFETY: NULL or valid by contract.
         Ok(t) => unsafe { put(out_token, t.token) },
@@ -138,7 +188,9 @@ pub unsafe extern "C" fn uaio_timerq_cancel(q: *mut uaio_timerq, handle: u64, ou
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn uaio_timerq_timeout(q: *mut uaio_timerq, now: u64, out: *mut i64) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
+    let Some((core, slots)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
     let t = match core.peek(slots) {
         None => -1,
         Some(t) => i64::try_from(t.deadline.saturating_sub(now)).unwrap_or(i64::MAX),
@@ -176,14 +228,22 @@ pub unsafe extern "C" fn uaio_timerq_capacity(q: *const uaio_timerq) -> u32 {
 /// `q` is NULL or initialised; `slots` is NULL or valid for `cap` slots and
 /// does not overlap the old storage.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_timerq_move(q: *mut uaio_timerq, slots: *mut TimerSlot, cap: u32) -> i32 {
+pub unsafe extern "C" fn uaio_timerq_move(
+    q: *mut uaio_timerq,
+    slots: *mut TimerSlot,
+    cap: u32,
+) -> i32 {
     if q.is_null() || cap == u32::MAX {
         return UAIO_EINVAL;
     }
     // SAFETY: by contract.
-    let Some((core, old)) = (unsafe { parts(q) }) else { return UAIO_EINVAL };
+    let Some((core, old)) = (unsafe { parts(q) }) else {
+        return UAIO_EINVAL;
+    };
     // SAFETY: by contract; does not overlap `old`.
-    let Some(new) = (unsafe { slice_mut(slots, cap) }) else { return UAIO_EINVAL };
+    let Some(new) = (unsafe { slice_mut(slots, cap) }) else {
+        return UAIO_EINVAL;
+    };
     if let Err(e) = core.relocate(old, new) {
         return code(e);
     }

@@ -8,7 +8,7 @@
 //! that may raise in `nlr_push` and returns a status instead.
 use super::io::{parts, uaio_io, uaio_pollfd};
 use super::UAIO_EINVAL;
-use crate::poll::{Registry, IoSlot, ERROR, READ, WRITE};
+use crate::poll::{IoSlot, Registry, ERROR, READ, WRITE};
 use core::ffi::c_void;
 
 /// What a port supplies to the wait. Every member may be NULL.
@@ -18,7 +18,8 @@ pub struct uaio_port_hooks {
     pub ctx: *mut c_void,
     /// Readiness of an object without fd: the `UAIO_READ` / `UAIO_WRITE` /
     /// `UAIO_ERROR` bits of `events` that hold now. Must not block.
-    pub poll_object: Option<unsafe extern "C" fn(ctx: *mut c_void, handle: u64, events: u32) -> u32>,
+    pub poll_object:
+        Option<unsafe extern "C" fn(ctx: *mut c_void, handle: u64, events: u32) -> u32>,
     /// Sleeps until an event or `timeout_us` (-1: no deadline) passes; 0 or
     /// a negative `UAIO_E*` code (e.g. `UAIO_EINTR`). Used where the host
     /// has no poll(2).
@@ -39,14 +40,24 @@ pub const UAIO_OBJECT_POLL_US: i64 = 1000;
 /// `r` is NULL or initialised; `hooks` is NULL or valid, with hooks that
 /// are safe to call with its `ctx`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn uaio_io_wait(r: *mut uaio_io, timeout_us: i64, hooks: *const uaio_port_hooks) -> i32 {
+pub unsafe extern "C" fn uaio_io_wait(
+    r: *mut uaio_io,
+    timeout_us: i64,
+    hooks: *const uaio_port_hooks,
+) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, fds)) = (unsafe { parts(r) }) else { return UAIO_EINVAL };
+    let Some((core, slots, fds)) = (unsafe { parts(r) }) else {
+        return UAIO_EINVAL;
+    };
     // SAFETY: by contract.
     let hooks = unsafe { hooks.as_ref() };
     // SAFETY: hooks valid by contract.
     let mut fired = unsafe { poll_objects(core, slots, hooks) };
-    let timeout = if fired > 0 || core.has_ready() { 0 } else { timeout_us.max(-1) };
+    let timeout = if fired > 0 || core.has_ready() {
+        0
+    } else {
+        timeout_us.max(-1)
+    };
     // SAFETY: hooks valid by contract.
     match unsafe { host_wait(core, slots, fds, hooks, timeout) } {
         Ok(n) => fired += n,
@@ -59,12 +70,18 @@ pub unsafe extern "C" fn uaio_io_wait(r: *mut uaio_io, timeout_us: i64, hooks: *
 ///
 /// # Safety
 /// The hook, if any, is safe to call with `ctx`.
-unsafe fn poll_objects(core: &mut Registry, slots: &mut [IoSlot], hooks: Option<&uaio_port_hooks>) -> u32 {
+unsafe fn poll_objects(
+    core: &mut Registry,
+    slots: &mut [IoSlot],
+    hooks: Option<&uaio_port_hooks>,
+) -> u32 {
     let Some(h) = hooks else { return 0 };
     let Some(poll) = h.poll_object else { return 0 };
     let mut fired = 0;
     for i in 0..core.high_water() {
-        let Some((handle, fd, armed)) = core.armed_at(slots, i) else { continue };
+        let Some((handle, fd, armed)) = core.armed_at(slots, i) else {
+            continue;
+        };
         if fd >= 0 {
             continue;
         }
@@ -92,8 +109,10 @@ unsafe fn host_wait(
     mut timeout: i64,
 ) -> Result<u32, i32> {
     use super::{UAIO_EINTR, UAIO_EIO};
-    const _: () = assert!(core::mem::size_of::<uaio_pollfd>() == core::mem::size_of::<libc::pollfd>());
-    const _: () = assert!(core::mem::align_of::<uaio_pollfd>() == core::mem::align_of::<libc::pollfd>());
+    const _: () =
+        assert!(core::mem::size_of::<uaio_pollfd>() == core::mem::size_of::<libc::pollfd>());
+    const _: () =
+        assert!(core::mem::align_of::<uaio_pollfd>() == core::mem::align_of::<libc::pollfd>());
 
     let objects = has_objects(core, slots) && hooks.is_some_and(|h| h.poll_object.is_some());
     if objects && !(0..=UAIO_OBJECT_POLL_US).contains(&timeout) {
@@ -101,11 +120,15 @@ unsafe fn host_wait(
     }
     let mut n = 0usize;
     for i in 0..core.high_water() {
-        let Some((_, fd, armed)) = core.armed_at(slots, i) else { continue };
+        let Some((_, fd, armed)) = core.armed_at(slots, i) else {
+            continue;
+        };
         if fd < 0 {
             continue;
         }
-        let Some(p) = fds.get_mut(n) else { return Err(UAIO_EINVAL) };
+        let Some(p) = fds.get_mut(n) else {
+            return Err(UAIO_EINVAL);
+        };
         let mut events = 0;
         if armed & READ != 0 {
             events |= libc::POLLIN;
@@ -113,7 +136,11 @@ unsafe fn host_wait(
         if armed & WRITE != 0 {
             events |= libc::POLLOUT;
         }
-        *p = uaio_pollfd { fd, events, revents: 0 };
+        *p = uaio_pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
         n += 1;
     }
     let ptr = fds.as_mut_ptr().cast::<libc::pollfd>();
@@ -121,7 +148,11 @@ unsafe fn host_wait(
     // layout matches (asserted above).
     let rc = unsafe { sys_poll(ptr, n, timeout) };
     if rc < 0 {
-        return Err(if errno_is_eintr() { UAIO_EINTR } else { UAIO_EIO });
+        return Err(if errno_is_eintr() {
+            UAIO_EINTR
+        } else {
+            UAIO_EIO
+        });
     }
     let mut fired = 0;
     let mut k = 0usize;
@@ -129,7 +160,9 @@ unsafe fn host_wait(
         if k >= n {
             break;
         }
-        let Some((_, fd, armed)) = core.armed_at(slots, i) else { continue };
+        let Some((_, fd, armed)) = core.armed_at(slots, i) else {
+            continue;
+        };
         if fd < 0 {
             continue;
         }
@@ -178,7 +211,11 @@ unsafe fn sys_poll(fds: *mut libc::pollfd, n: usize, timeout_us: i64) -> i32 {
     }
     #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
     {
-        let ms = if timeout_us < 0 { -1 } else { i32::try_from((timeout_us + 999) / 1000).unwrap_or(i32::MAX) };
+        let ms = if timeout_us < 0 {
+            -1
+        } else {
+            i32::try_from((timeout_us + 999) / 1000).unwrap_or(i32::MAX)
+        };
         // SAFETY: valid pointers by contract.
         unsafe { libc::poll(fds, n as libc::nfds_t, ms) }
     }
@@ -221,4 +258,3 @@ unsafe fn host_wait(
     // SAFETY: by contract.
     Ok(unsafe { poll_objects(core, slots, hooks) })
 }
-

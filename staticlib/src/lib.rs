@@ -22,3 +22,9 @@ fn panic(_info: &core::panic::PanicInfo) -> ! {
         core::hint::spin_loop();
     }
 }
+
+/// Hosted targets ship a `compiler_builtins` built for unwinding, which
+/// names this symbol; with `panic = "abort"` nothing ever calls it.
+#[cfg(not(target_os = "none"))]
+#[unsafe(no_mangle)]
+pub extern "C" fn rust_eh_personality() {}

@@ -1,0 +1,94 @@
+# uaio: build, test and compare. `make help` lists the targets.
+# The two commands of the README: `make demo` and `make test`.
+
+BUILD        := build
+MICROPY_DIR  ?= $(BUILD)/micropython
+MPY          := $(abspath $(MICROPY_DIR))
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+UAIO_LIB     := target/release/libuaio.a
+UNIX_BIN     := $(BUILD)/unix/micropython
+STOCK_BIN    := $(BUILD)/stock/micropython
+EMBEDDED_TARGETS := thumbv7em-none-eabihf thumbv7m-none-eabi
+
+# What Debian's source package can build (its lib/ submodules are stripped).
+UNIX_FLAGS := MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=0 \
+	MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 CFLAGS_EXTRA=-DMICROPY_PY_CRYPTOLIB=0
+
+.PHONY: help deps lib header check-header micropython mpy-cross unix stock demo \
+	test test-rust test-py test-embedded lint clean FORCE
+
+help:
+	@echo "make deps          install toolchains and tools (Debian packages, rustup targets, cbindgen)"
+	@echo "make demo          build the unix MicroPython with uaio and run examples/demo.py"
+	@echo "make test          every test: Rust, C (with sanitizers), MicroPython"
+	@echo "make lib           build $(UAIO_LIB)"
+	@echo "make header        regenerate include/uaio.h;  make check-header: fail if stale"
+	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN)"
+	@echo "make clean"
+
+deps:
+	bash scripts/deps.sh
+
+lib: $(UAIO_LIB)
+$(UAIO_LIB): FORCE
+	cargo build --quiet --release -p uaio-staticlib
+
+header:
+	cbindgen --quiet --config cbindgen.toml --crate uaio --output include/uaio.h
+
+check-header:
+	@mkdir -p $(BUILD)
+	@cbindgen --quiet --config cbindgen.toml --crate uaio --output $(BUILD)/uaio.h
+	@cmp -s $(BUILD)/uaio.h include/uaio.h || \
+		{ echo "include/uaio.h is stale: run 'make header' and commit it"; diff -u include/uaio.h $(BUILD)/uaio.h | head -40; exit 1; }
+	@echo "include/uaio.h is up to date"
+
+# MicroPython 1.25.0 from Debian's source package, unless MICROPY_DIR is yours.
+micropython: $(MICROPY_DIR)/py/mpconfig.h
+$(BUILD)/micropython/py/mpconfig.h:
+	bash scripts/fetch-micropython.sh $(BUILD)/micropython
+
+mpy-cross: micropython
+	$(MAKE) -s -C $(MPY)/mpy-cross -j$(JOBS)
+
+unix: $(UAIO_LIB) mpy-cross
+	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
+		BUILD=$(abspath $(BUILD)/unix) PROG=micropython \
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/port/manifest.py
+
+stock: mpy-cross
+	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
+		BUILD=$(abspath $(BUILD)/stock) PROG=micropython \
+		FROZEN_MANIFEST=$(CURDIR)/port/stock_manifest.py
+
+demo: unix
+	$(UNIX_BIN) examples/demo.py
+
+-include mk/c.mk
+
+lint:
+	cargo clippy --quiet --all-targets -- -D warnings
+	cargo fmt --check
+
+test-rust:
+	cargo test --quiet --all-targets
+
+# The core must build for bare metal with no std leaking in.
+test-embedded:
+	@for t in $(EMBEDDED_TARGETS); do \
+		cargo build --quiet --release -p uaio-staticlib --target $$t || exit 1; \
+		echo "built libuaio.a for $$t"; done
+
+# The project's MicroPython tests (tests/py/*.py, expected output in .py.exp),
+# run by MicroPython's own test runner against the uaio firmware.
+test-py: unix
+	cd $(MPY)/tests && MICROPY_MICROPYTHON=$(abspath $(UNIX_BIN)) \
+		python3 ./run-tests.py --result-dir $(abspath $(BUILD)/results/py) $(abspath $(wildcard tests/py/*.py))
+
+test: lint check-header test-rust test-embedded c-test c-example test-py
+
+clean:
+	cargo clean
+	rm -rf $(BUILD)/unix $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h
+
+FORCE:
