@@ -61,7 +61,7 @@ stock: mpy-cross
 		BUILD=$(abspath $(BUILD)/stock) PROG=micropython \
 		FROZEN_MANIFEST=$(CURDIR)/port/stock_manifest.py
 
-demo: unix
+demo: deps unix
 	$(UNIX_BIN) examples/demo.py
 
 -include mk/c.mk
@@ -85,7 +85,7 @@ test-py: unix
 	cd $(MPY)/tests && MICROPY_MICROPYTHON=$(abspath $(UNIX_BIN)) \
 		python3 ./run-tests.py --result-dir $(abspath $(BUILD)/results/py) $(abspath $(wildcard tests/py/*.py))
 
-test: lint check-header test-rust test-embedded c-test c-example test-py
+test: deps lint check-header test-rust test-embedded c-test c-example test-py
 
 clean:
 	cargo clean

@@ -20,6 +20,7 @@
 #include "py/stream.h"
 #include "py/objtype.h"
 #include "py/objint.h"
+#include "py/smallint.h"
 
 #include "uaio.h"
 
@@ -575,7 +576,8 @@ static mp_obj_t mod_init(mp_obj_t loop, mp_obj_t cancelled_error) {
     st->runq_cap = INITIAL_CAPACITY;
     check(uaio_timerq_init(&st->timers, tslots, INITIAL_CAPACITY));
     check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
-    check(uaio_clock_init(&st->clock, HAL_US_BITS, mp_hal_ticks_us(), 1));
+    mp_uint_t raw = mp_hal_ticks_us();
+    check(uaio_clock_init(&st->clock, HAL_US_BITS, raw, raw));
     st->loop = loop;
     st->cancelled_error = cancelled_error;
     MP_STATE_VM(uaio_state) = st;
@@ -590,27 +592,55 @@ static mp_obj_t mod_push(mp_obj_t obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_push_obj, mod_push);
 
-// call_later(ms, obj): run `obj` (task or callable) in `ms` ms; returns the
-// timer handle (for cancel_timer).
-static mp_obj_t mod_call_later(mp_obj_t ms_in, mp_obj_t obj) {
-    uaio_state_t *st = state();
-    uint64_t d = deadline_ms(st, mp_obj_get_int(ms_in));
-    uint64_t h = timer_push(st, d == 0 ? now_us(st) : d, obj);
+// A timer that runs `obj` (task or callable) at `deadline`; its handle as
+// a Python int (for cancel_timer).
+static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
+    uint64_t h = timer_push(st, deadline, obj);
     if (mp_obj_is_type(obj, &uaio_task_type)) {
         ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = h;
     }
     return mp_obj_new_int_from_ull(h);
 }
+
+// call_later(ms, obj): run `obj` in `ms` ms.
+static mp_obj_t mod_call_later(mp_obj_t ms_in, mp_obj_t obj) {
+    uaio_state_t *st = state();
+    uint64_t d = deadline_ms(st, mp_obj_get_int(ms_in));
+    return schedule_at(st, d == 0 ? now_us(st) : d, obj);
+}
 static MP_DEFINE_CONST_FUN_OBJ_2(mod_call_later_obj, mod_call_later);
+
+// Python's wrap-around ms ticks, as the scheduler's clock sees them: tick T
+// starts at µs time T * 1000 (the clock counts the port's raw µs), so equal
+// ticks are equal deadlines and keep FIFO order.
+#define TICKS_BITS ((uint32_t)__builtin_ctzll((unsigned long long)MICROPY_PY_TIME_TICKS_PERIOD))
+
+static mp_obj_t mod_ticks(void) {
+    uint64_t ms = now_us(state()) / 1000;
+    return MP_OBJ_NEW_SMALL_INT(ms & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(mod_ticks_obj, mod_ticks);
+
+// call_at(ticks, obj): run `obj` when tick `ticks` (wrap-around ms) begins.
+static mp_obj_t mod_call_at(mp_obj_t ticks_in, mp_obj_t obj) {
+    uaio_state_t *st = state();
+    uint64_t now_ms = now_us(st) / 1000, deadline = 0;
+    check(uaio_ticks_to_time(mp_obj_get_int(ticks_in), now_ms, now_ms * 1000, 1000, TICKS_BITS, &deadline));
+    return schedule_at(st, deadline, obj);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mod_call_at_obj, mod_call_at);
 
 // cancel_timer(handle) -> bool: False if it already fired or was cancelled.
 static mp_obj_t mod_cancel_timer(mp_obj_t h_in) {
-    if (!mp_obj_is_int(h_in)) {
+    uint64_t h = 0;
+    if (mp_obj_is_small_int(h_in)) {
+        h = (uint64_t)MP_OBJ_SMALL_INT_VALUE(h_in);
+    } else if (mp_obj_is_int(h_in)) {
+        mp_obj_int_to_bytes_impl(h_in, false, sizeof(h), (byte *)&h); // little-endian hosts and MCUs
+    } else {
         mp_raise_TypeError(MP_ERROR_TEXT("timer handle must be an int"));
     }
-    uint64_t h = 0;
-    mp_obj_int_to_bytes_impl(h_in, false, sizeof(h), (byte *)&h); // little-endian hosts and MCUs
-    
+
     return mp_obj_new_bool(uaio_timerq_cancel(&state()->timers, h, NULL) == UAIO_OK);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_cancel_timer_obj, mod_cancel_timer);
@@ -668,6 +698,8 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&mod_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&mod_push_obj) },
     { MP_ROM_QSTR(MP_QSTR_call_later), MP_ROM_PTR(&mod_call_later_obj) },
+    { MP_ROM_QSTR(MP_QSTR_call_at), MP_ROM_PTR(&mod_call_at_obj) },
+    { MP_ROM_QSTR(MP_QSTR_ticks), MP_ROM_PTR(&mod_ticks_obj) },
     { MP_ROM_QSTR(MP_QSTR_cancel_timer), MP_ROM_PTR(&mod_cancel_timer_obj) },
     { MP_ROM_QSTR(MP_QSTR_wake), MP_ROM_PTR(&mod_wake_obj) },
     { MP_ROM_QSTR(MP_QSTR_cur_task), MP_ROM_PTR(&mod_cur_task_obj) },

@@ -18,7 +18,7 @@ done
 if [ -n "$missing" ]; then
   echo "deps: apt-get install$missing"
   sudo_ apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends $missing
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
 command -v rustup >/dev/null || { echo "deps: rustup is required (https://rustup.rs)"; exit 1; }

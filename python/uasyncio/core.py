@@ -5,7 +5,6 @@
 # cases: a task finished (_done), a task yielded something other than the
 # scheduler's own values (_yielded), a callback raised (_error).
 import _uaio
-from time import ticks_ms as _ticks_ms
 
 
 class CancelledError(BaseException):
@@ -70,7 +69,7 @@ class EventLoop:
         _uaio.init(self, CancelledError)
 
     def time(self):
-        return _ticks_ms()
+        return _uaio.ticks()
 
     def create_task(self, coro):
         return create_task(coro)
@@ -83,13 +82,10 @@ class EventLoop:
         return h
 
     def call_later_ms(self, delay_ms, callback, *args):
-        if _is_coro(callback):
-            t = Task(callback)
-            _uaio.call_later(delay_ms, t)
-            return t
-        h = Handle(callback, args)
-        h._timer = _uaio.call_later(delay_ms, h)
-        return h
+        return _schedule(_uaio.call_later, delay_ms, callback, args)
+
+    def call_at_(self, time, callback, args=()):
+        return _schedule(_uaio.call_at, time, callback, args)
 
     def call_later(self, delay, callback, *args):
         return self.call_later_ms(int(delay * 1000), callback, *args)
@@ -154,6 +150,17 @@ class EventLoop:
 
     def _error(self, exc, obj):
         self.call_exception_handler({"message": "Unhandled exception in callback", "exception": exc})
+
+
+def _schedule(at, when, callback, args):
+    # A coroutine becomes a task; a callback a cancellable Handle.
+    if _is_coro(callback):
+        t = Task(callback)
+        at(when, t)
+        return t
+    h = Handle(callback, args)
+    h._timer = at(when, h)
+    return h
 
 
 def get_event_loop(runq_len=16, waitq_len=16):

@@ -1,0 +1,78 @@
+# Bad use of the _uaio module gives clear Python exceptions.
+import io
+import _uaio
+import uasyncio as asyncio
+
+
+def show(f, *args):
+    try:
+        f(*args)
+        print("no error")
+    except Exception as e:
+        print(type(e).__name__, e)
+
+
+show(_uaio.push, 1)                    # before any event loop exists
+show(_uaio.Task)                       # wrong argument count
+show(_uaio.io_wait, 0, 3)              # bad direction
+asyncio.get_event_loop()
+show(_uaio.run, 5)                     # not a Task
+show(_uaio.wake, "x")
+show(_uaio.cancel_timer, "h")          # not an int
+print("huge timer handle", _uaio.cancel_timer(1 << 70))
+print("stale timer", _uaio.cancel_timer(12345))
+show(lambda: next(iter(_uaio.sleep_ms(5))))  # sleeping outside a task
+show(lambda: next(iter(_uaio.io_wait(0, _uaio.READ))))
+
+
+class Flag(io.IOBase):
+    # A stream without fd: readable once set (MP_STREAM_POLL is ioctl 3).
+    def __init__(self):
+        self.set = False
+        self.fail = False
+
+    def ioctl(self, req, arg):
+        if req != 3:
+            return -1  # no fd, nothing else supported
+        if self.fail:
+            raise OSError(5)
+        return arg & 1 if self.set else 0
+
+
+async def waiter(name, flag, log):
+    try:
+        await _uaio.io_wait(flag, _uaio.READ)
+        log.append(name + " woke")
+    except Exception as e:
+        log.append("%s %s %s" % (name, type(e).__name__, e))
+
+
+async def yields_junk():
+    yield "junk"
+
+
+async def main():
+    flag, log = Flag(), []
+    asyncio.create_task(waiter("w1", flag, log))
+    asyncio.create_task(waiter("w2", flag, log))  # same object, same direction
+    await asyncio.sleep_ms(10)
+    flag.set = True
+    await asyncio.sleep_ms(10)
+    print(log)
+
+    # An object whose poll raises wakes its waiter instead of hanging it.
+    bad, log = Flag(), []
+    bad.fail = True
+    asyncio.create_task(waiter("w3", bad, log))
+    await asyncio.sleep_ms(10)
+    print(log, _uaio.counts())
+
+    # A task that yields a value the scheduler does not know gets an error.
+    t = asyncio.create_task(yields_junk())
+    try:
+        await t
+    except RuntimeError as e:
+        print("junk:", e)
+
+
+asyncio.run(main())
