@@ -64,7 +64,7 @@ stock: mpy-cross
 demo: deps unix
 	$(UNIX_BIN) examples/demo.py
 
--include mk/c.mk
+include mk/c.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings

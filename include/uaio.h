@@ -189,8 +189,8 @@ int32_t uaio_clock_extend(uaio_clock *clock, uint64_t raw, uint64_t *out_now);
 int32_t uaio_ticks_diff(uint64_t a, uint64_t b, uint32_t period_bits, int64_t *out);
 
 // The monotonic time of wrap-around `ticks`, given that `now_ticks` is
-// monotonic time `now` and one tick is `unit` time units (1000 for ms ticks
-// and µs time).
+// monotonic time `now` and one tick is `unit` (not 0) time units (1000
+// for ms ticks and µs time).
 //
 // # Safety
 // `out` is NULL or valid for writes.
@@ -258,12 +258,15 @@ uint32_t uaio_io_len(const uaio_io *r);
 uint32_t uaio_io_capacity(const uaio_io *r);
 
 // Moves the registry into `cap` slots (and pollfds) of new storage;
-// `UAIO_ETOOSMALL` if they cannot hold the slots in use (nothing changes).
+// `UAIO_ETOOSMALL` if they cannot hold every slot ever handed out (handles are slot indices) (nothing changes).
 //
 // # Safety
 // `r` is NULL or initialised; the new storage is NULL or valid for `cap`
 // elements and does not overlap the old.
-int32_t uaio_io_move(uaio_io *r, uaio_io_slot *slots, uaio_pollfd *pollfds, uint32_t cap);
+int32_t uaio_io_move(uaio_io *r,
+                     uaio_io_slot *slots,
+                     uaio_pollfd *pollfds,
+                     uint32_t cap);
 
 // Makes `q` an empty queue over `cap` slots at `slots` (NULL if `cap` is 0).
 //
@@ -327,12 +330,14 @@ uint32_t uaio_timerq_capacity(const uaio_timerq *q);
 
 // Moves the queue into `cap` slots at `slots` (bigger, usually); handles
 // stay valid and the old storage is no longer used. `UAIO_ETOOSMALL` if the
-// new storage cannot hold the slots in use; the queue is then unchanged.
+// new storage cannot hold every slot ever handed out (handles are slot indices); the queue is then unchanged.
 //
 // # Safety
 // `q` is NULL or initialised; `slots` is NULL or valid for `cap` slots and
 // does not overlap the old storage.
-int32_t uaio_timerq_move(uaio_timerq *q, uaio_timer_slot *slots, uint32_t cap);
+int32_t uaio_timerq_move(uaio_timerq *q,
+                         uaio_timer_slot *slots,
+                         uint32_t cap);
 
 // Waits for readiness of the armed objects of `r`, at most `timeout_us`
 // (-1: no limit, 0: just look). Fired directions are disarmed and queued

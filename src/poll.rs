@@ -176,9 +176,40 @@ impl Registry {
             s.ready = 0;
         }
         let has_fd = s.armed != 0 && s.fd >= 0;
+        let unqueue = s.in_ready != 0 && s.ready == 0;
         self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
+        if unqueue {
+            self.unlink_ready(slots, index);
+        }
         self.release_if_idle(slots, index);
         Ok(token)
+    }
+
+    /// Takes slot `index` out of the ready list (short: fired, untaken waits).
+    fn unlink_ready(&mut self, slots: &mut [IoSlot], index: u32) {
+        let next = match slots.get_mut(index as usize) {
+            Some(s) => {
+                s.in_ready = 0;
+                s.next
+            }
+            None => return,
+        };
+        let mut prev = NONE;
+        let mut cur = self.ready_head;
+        while cur != NONE && cur != index {
+            prev = cur;
+            cur = slots.get(cur as usize).map_or(NONE, |s| s.next);
+        }
+        if cur != index {
+            return;
+        }
+        match slots.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => self.ready_head = next,
+        }
+        if self.ready_tail == index {
+            self.ready_tail = prev;
+        }
     }
 
     /// Marks `handle`'s armed directions among `events` as fired (ERROR fires
@@ -393,6 +424,30 @@ mod tests {
         assert_eq!(r.disarm(&mut s, 7, READ), Err(IoError::NotFound));
         assert_eq!(r.disarm(&mut s, 7, 3), Err(IoError::Invalid));
         assert_eq!(r.arm(&mut s, 7, -1, 0, 9), Err(IoError::Invalid));
+    }
+
+    #[test]
+    fn disarming_a_fired_wait_frees_its_slot_at_once() {
+        let mut s = storage(1);
+        let mut r = Registry::new();
+        r.arm(&mut s, 1, 3, READ, 5).unwrap();
+        assert_eq!(r.fire(&mut s, 0, READ), 1);
+        assert_eq!(r.disarm(&mut s, 1, READ), Ok(5));
+        assert_eq!(r.len(), 0);
+        r.arm(&mut s, 2, 4, READ, 6).unwrap();
+        assert_eq!(r.take_ready(&mut s), None);
+        // The middle of a longer ready list too.
+        let mut s = storage(3);
+        let mut r = Registry::new();
+        for h in 0..3u64 {
+            r.arm(&mut s, h, h as i32, READ, h).unwrap();
+            r.fire(&mut s, h as u32, READ);
+        }
+        assert_eq!(r.disarm(&mut s, 1, READ), Ok(1));
+        assert_eq!(r.take_ready(&mut s).map(|x| x.token), Some(0));
+        assert_eq!(r.take_ready(&mut s).map(|x| x.token), Some(2));
+        assert_eq!(r.take_ready(&mut s), None);
+        assert_eq!(r.len(), 0);
     }
 
     #[test]

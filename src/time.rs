@@ -89,6 +89,9 @@ pub fn ticks_to_time(
     unit: u64,
     bits: u32,
 ) -> Result<u64, TimeError> {
+    if unit == 0 {
+        return Err(TimeError::BadPeriod);
+    }
     let diff = ticks_diff(ticks, now_ticks, bits)?;
     let offset = diff.unsigned_abs().saturating_mul(unit);
     Ok(if diff >= 0 {
@@ -131,6 +134,7 @@ mod tests {
         assert_eq!(period_mask(65), Err(TimeError::BadPeriod));
         assert!(Clock::new(0, 0, 0).is_err());
         assert_eq!(time_to_ticks(0, 0, 0, 0, 30), Err(TimeError::BadPeriod));
+        assert_eq!(ticks_to_time(0, 0, 0, 0, 30), Err(TimeError::BadPeriod));
         assert_eq!(period_mask(64), Ok(u64::MAX));
         assert_eq!(period_mask(30), Ok((1 << 30) - 1));
     }

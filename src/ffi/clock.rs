@@ -57,8 +57,8 @@ pub unsafe extern "C" fn uaio_ticks_diff(a: u64, b: u64, period_bits: u32, out: 
 }
 
 /// The monotonic time of wrap-around `ticks`, given that `now_ticks` is
-/// monotonic time `now` and one tick is `unit` time units (1000 for ms ticks
-/// and µs time).
+/// monotonic time `now` and one tick is `unit` (not 0) time units (1000
+/// for ms ticks and µs time).
 ///
 /// # Safety
 /// `out` is NULL or valid for writes.

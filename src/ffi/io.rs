@@ -179,7 +179,7 @@ pub unsafe extern "C" fn uaio_io_capacity(r: *const uaio_io) -> u32 {
 }
 
 /// Moves the registry into `cap` slots (and pollfds) of new storage;
-/// `UAIO_ETOOSMALL` if they cannot hold the slots in use (nothing changes).
+/// `UAIO_ETOOSMALL` if they cannot hold every slot ever handed out (handles are slot indices) (nothing changes).
 ///
 /// # Safety
 /// `r` is NULL or initialised; the new storage is NULL or valid for `cap`

@@ -222,7 +222,7 @@ pub unsafe extern "C" fn uaio_timerq_capacity(q: *const uaio_timerq) -> u32 {
 
 /// Moves the queue into `cap` slots at `slots` (bigger, usually); handles
 /// stay valid and the old storage is no longer used. `UAIO_ETOOSMALL` if the
-/// new storage cannot hold the slots in use; the queue is then unchanged.
+/// new storage cannot hold every slot ever handed out (handles are slot indices); the queue is then unchanged.
 ///
 /// # Safety
 /// `q` is NULL or initialised; `slots` is NULL or valid for `cap` slots and
