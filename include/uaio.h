@@ -80,7 +80,8 @@ typedef struct {
   int32_t fd;
   // Armed directions (READ | WRITE); 0 when the slot is free.
   uint8_t armed;
-  // Fired directions not yet taken, plus ERROR.
+  // Fired directions not yet taken (READ | WRITE), and in the two bits
+  // above them which of those fired with an error.
   uint8_t ready;
   uint16_t _pad;
   // Next slot in the free list or in the ready list.

@@ -30,7 +30,8 @@ pub struct IoSlot {
     fd: i32,
     /// Armed directions (READ | WRITE); 0 when the slot is free.
     armed: u8,
-    /// Fired directions not yet taken, plus ERROR.
+    /// Fired directions not yet taken (READ | WRITE), and in the two bits
+    /// above them which of those fired with an error.
     ready: u8,
     _pad: u16,
     /// Next slot in the free list or in the ready list.
@@ -171,10 +172,7 @@ impl Registry {
         };
         let had_fd = s.armed != 0 && s.fd >= 0;
         s.armed &= !d;
-        s.ready &= !d;
-        if s.ready & (READ | WRITE) as u8 == 0 {
-            s.ready = 0;
-        }
+        s.ready &= !(d | d << 2);
         let has_fd = s.armed != 0 && s.fd >= 0;
         let unqueue = s.in_ready != 0 && s.ready == 0;
         self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
@@ -229,7 +227,7 @@ impl Registry {
         }
         let had_fd = s.fd >= 0;
         s.armed &= !fire;
-        s.ready |= fire | if err { ERROR as u8 } else { 0 };
+        s.ready |= fire | if err { fire << 2 } else { 0 };
         if s.armed == 0 && had_fd {
             self.armed_fds -= 1;
         }
@@ -259,7 +257,7 @@ impl Registry {
                 _ => s.write_token,
             };
             if let Some(d) = dir {
-                s.ready &= !(d as u8);
+                s.ready &= !((d | d << 2) as u8);
             }
             if u32::from(s.ready) & (READ | WRITE) == 0 {
                 s.ready = 0;
@@ -271,9 +269,10 @@ impl Registry {
                 self.release_if_idle(slots, index);
             }
             if let Some(d) = dir {
+                let err = if fired & (d << 2) != 0 { ERROR } else { 0 };
                 return Some(Ready {
                     token,
-                    events: d | (fired & ERROR),
+                    events: d | err,
                 });
             }
         }
