@@ -8,7 +8,7 @@ UAIO_CARGO_TARGET ?=
 UAIO_LIB := $(UAIO_DIR)/target/$(if $(UAIO_CARGO_TARGET),$(UAIO_CARGO_TARGET)/)release/libuaio.a
 UAIO_SRC := $(USERMOD_DIR)/../csrc/moduaio.c
 
-SRC_USERMOD_C += $(UAIO_SRC)
+SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c)
 CFLAGS_USERMOD += -I$(UAIO_DIR)/include
 # uaio replaces MicroPython's own asyncio scheduler (_asyncio).
 CFLAGS_USERMOD += -DMICROPY_PY_ASYNCIO=0

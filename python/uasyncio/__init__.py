@@ -1,4 +1,32 @@
-# uasyncio on uaio: MicroPython's asyncio with a Rust scheduling core.
+# uasyncio on uaio: MicroPython's asyncio (and the uasyncio 2.x interface)
+# on a Rust scheduling core. Also importable as `asyncio`.
 from .core import *  # noqa: F401,F403
+from .core import TimeoutError  # shadows the builtin, as in MicroPython
+from .event import Event, ThreadSafeFlag
+from .lock import Lock
+from .funcs import gather, wait_for, wait_for_ms
+from .semaphore import Semaphore, BoundedSemaphore
 
 __version__ = (3, 0, 0)
+
+_lazy = {
+    "open_connection": "stream",
+    "start_server": "stream",
+    "Stream": "stream",
+    "StreamReader": "stream",
+    "StreamWriter": "stream",
+    "Server": "stream",
+    "Queue": "queues",
+    "QueueEmpty": "queues",
+    "QueueFull": "queues",
+}
+
+
+def __getattr__(attr):
+    # Streams and queues load on first use.
+    mod = _lazy.get(attr)
+    if mod is None:
+        raise AttributeError(attr)
+    value = getattr(__import__(mod, None, None, True, 1), attr)
+    globals()[attr] = value
+    return value

@@ -1,9 +1,11 @@
-# uasyncio.core: the loop and scheduling, on the uaio core (_uaio).
+# uasyncio.core: the loop, tasks and the 2.x protocol, on the uaio core.
 #
 # The run loop is C (_uaio.run): it resumes tasks, sleeps until the next
-# deadline or I/O event, and calls back into this module only for the rare
-# cases: a task finished (_done), a task yielded something other than the
-# scheduler's own values (_yielded), a callback raised (_error).
+# deadline or I/O event, and calls back here only for what is rare: a task
+# yielded something other than the scheduler's own values (_yielded), a
+# callback raised (_error), a task's exception was never retrieved
+# (_unretrieved).
+import sys
 import _uaio
 
 
@@ -22,8 +24,19 @@ sleep = _uaio.sleep
 _loop = None
 
 
+async def _probe():
+    pass
+
+
+_Coro = type(_probe())
+
+
+def _is_coro(obj):
+    return type(obj) is _Coro
+
+
 class Handle:
-    # A scheduled callback; cancel() stops it from running.
+    # A scheduled callback; cancel() keeps it from running.
     __slots__ = ("_cb", "_args", "_timer")
 
     def __init__(self, cb, args):
@@ -32,8 +45,10 @@ class Handle:
         self._timer = None
 
     def __call__(self):
-        if self._cb is not None:
-            self._cb(*self._args)
+        cb = self._cb
+        if cb is not None:
+            self._cb = None
+            cb(*self._args)
 
     def cancel(self):
         self._cb = None
@@ -41,45 +56,95 @@ class Handle:
             _uaio.cancel_timer(self._timer)
 
 
-def _is_coro(obj):
-    return type(obj) is _GenType
+# 2.x syscall objects: `yield IORead(sock)` and the like.
+class SysCall:
+    def __init__(self, *args):
+        self.args = args
 
 
-async def _probe():
+class SysCall1(SysCall):
+    def __init__(self, arg):
+        self.arg = arg
+
+
+class SleepMs(SysCall1):
+    def __iter__(self):
+        return iter(sleep_ms(self.arg))
+
+
+class StopLoop(SysCall1):
     pass
 
 
-_GenType = type(_probe())
+class IORead(SysCall1):
+    pass
+
+
+class IOWrite(SysCall1):
+    pass
+
+
+class IOReadDone(SysCall1):
+    pass
+
+
+class IOWriteDone(SysCall1):
+    pass
+
+
+async def _await(aw):
+    return await aw
+
+
+def _promote(aw):
+    # Any awaitable as a task.
+    if isinstance(aw, Task):
+        return aw
+    return create_task(aw if hasattr(aw, "send") else _await(aw))
 
 
 def create_task(coro):
-    if not _is_coro(coro):
+    if not hasattr(coro, "send"):
         raise TypeError("coroutine expected")
+    get_event_loop()
     t = Task(coro)
     _uaio.push(t)
     return t
 
 
 class EventLoop:
+    # The loop. Subclasses that override time() and/or wait() (2.x: a
+    # virtual clock, a custom wait) are honoured: the C loop then calls them.
+    _exc_handler = None
+
     def __init__(self, runq_len=16, waitq_len=16):
         global _loop
         _loop = self
-        self._exc_handler = None
-        self._main = None
-        _uaio.init(self, CancelledError)
+        cls = type(self)
+        _uaio.init(self, CancelledError, cls.time is not EventLoop.time, cls.wait is not EventLoop.wait)
 
     def time(self):
         return _uaio.ticks()
+
+    def wait(self, delay_ms):
+        _uaio.wait_io(delay_ms)
 
     def create_task(self, coro):
         return create_task(coro)
 
     def call_soon(self, callback, *args):
-        if _is_coro(callback):
+        if hasattr(callback, "send"):
+            t = _uaio.find_task(callback)
+            if t is not None:
+                _uaio.wake(t)  # 2.x: resume the task of that coroutine
+                return t
             return create_task(callback)
         h = Handle(callback, args)
         _uaio.push(h)
         return h
+
+    def call_later(self, delay, callback, *args):
+        return _schedule(_uaio.call_later, delay * 1000, callback, args)
 
     def call_later_ms(self, delay_ms, callback, *args):
         return _schedule(_uaio.call_later, delay_ms, callback, args)
@@ -87,19 +152,13 @@ class EventLoop:
     def call_at_(self, time, callback, args=()):
         return _schedule(_uaio.call_at, time, callback, args)
 
-    def call_later(self, delay, callback, *args):
-        return self.call_later_ms(int(delay * 1000), callback, *args)
-
     def run_forever(self):
+        self._stop_value = None
         _uaio.run(None)
+        return self._stop_value  # 2.x: `yield StopLoop(value)`
 
-    def run_until_complete(self, coro):
-        t = coro if isinstance(coro, Task) else create_task(coro)
-        self._main = t
-        try:
-            return _uaio.run(t)
-        finally:
-            self._main = None
+    def run_until_complete(self, aw):
+        return _uaio.run(_promote(aw))
 
     def stop(self):
         _uaio.stop()
@@ -107,54 +166,108 @@ class EventLoop:
     def close(self):
         pass
 
-    # The exception handler (modern interface).
+    # 2.x I/O registration: the callback (or coroutine) runs once `obj` is
+    # ready; remove_* takes it back.
+    def add_reader(self, obj, callback, *args):
+        _IOWatch(obj, _uaio.READ, callback, args)
+
+    def add_writer(self, obj, callback, *args):
+        _IOWatch(obj, _uaio.WRITE, callback, args)
+
+    def remove_reader(self, obj):
+        _IOWatch.remove(obj, _uaio.READ)
+
+    def remove_writer(self, obj):
+        _IOWatch.remove(obj, _uaio.WRITE)
+
+    @property
+    def cur_task(self):
+        return _uaio.cur_task()
+
+    # The exception handler (shared by all loops, as in MicroPython).
     def set_exception_handler(self, handler):
-        self._exc_handler = handler
+        EventLoop._exc_handler = handler
 
     def get_exception_handler(self):
-        return self._exc_handler
+        return EventLoop._exc_handler
 
     def default_exception_handler(self, loop, context):
-        print(context["message"])
-        print("future:", context.get("future"), "coro=", context.get("future") and context["future"].coro)
-        exc = context.get("exception")
-        if exc is not None:
-            import sys
-
-            sys.print_exception(exc)
+        print(context["message"], file=sys.stderr)
+        print("future:", context["future"], "coro=", context["future"].coro, file=sys.stderr)
+        sys.print_exception(context["exception"], sys.stderr)
 
     def call_exception_handler(self, context):
-        (self._exc_handler or self.default_exception_handler)(self, context)
+        (EventLoop._exc_handler or self.default_exception_handler)(self, context)
 
     # Calls from the C loop.
-    def _done(self, task, value, exc):
-        waiters = task.state
-        task.state = None
-        if type(waiters) is list:
-            for w in waiters:
-                w.data = None
-                _uaio.push(w)
-            task.state = False
-        elif exc is not None and task is not self._main and not isinstance(exc, CancelledError):
-            self.call_exception_handler(
-                {"message": "Task exception wasn't retrieved", "exception": exc, "future": task}
-            )
-
     def _yielded(self, task, value):
-        if _is_coro(value):
+        if hasattr(value, "send"):
             # 2.x `yield coro`: spawn it; the child runs before the parent resumes.
             create_task(value)
             _uaio.push(task)
+        elif isinstance(value, SysCall1):
+            _syscall(self, task, value)
         else:
-            _uaio.wake(task, RuntimeError("uasyncio: a task yielded %r" % (value,)))
+            _uaio.cancel(task, RuntimeError("uasyncio: a task yielded %r" % (value,)))
 
-    def _error(self, exc, obj):
-        self.call_exception_handler({"message": "Unhandled exception in callback", "exception": exc})
+    def _error(self, exc, callback):
+        self.call_exception_handler({"message": "Unhandled exception in callback", "exception": exc, "future": callback})
+
+    def _unretrieved(self, task):
+        self.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": task.data, "future": task})
+
+
+Loop = EventLoop
+
+
+def _syscall(loop, task, call):
+    if isinstance(call, SleepMs):
+        _uaio.call_later(call.arg, task)
+    elif isinstance(call, (IORead, IOWrite)):
+        _IOWatch(call.arg, _uaio.READ if isinstance(call, IORead) else _uaio.WRITE, task, ())
+    elif isinstance(call, (IOReadDone, IOWriteDone)):
+        _IOWatch.remove(call.arg, _uaio.READ if isinstance(call, IOReadDone) else _uaio.WRITE)
+        _uaio.push(task)
+    elif isinstance(call, StopLoop):
+        loop.stop()
+        _uaio.push(task)
+        loop._stop_value = call.arg
+
+
+class _IOWatch:
+    # A 2.x I/O registration: a helper task waits for readiness, then runs
+    # the callback or resumes the waiting task.
+    _watches = {}
+
+    def __init__(self, obj, direction, target, args):
+        _IOWatch.remove(obj, direction)
+        self.task = create_task(self._watch(obj, direction, target, args))
+        _IOWatch._watches[(id(obj), direction)] = self
+
+    async def _watch(self, obj, direction, target, args):
+        # A task (IORead) resumes once; a callback runs on every readiness
+        # until removed (2.x polling is level-triggered).
+        while True:
+            await _uaio.io_wait(obj, direction)
+            if isinstance(target, Task):
+                _IOWatch._watches.pop((id(obj), direction), None)
+                _uaio.push(target)
+                return
+            if hasattr(target, "send"):
+                create_task(target)
+            else:
+                target(*args)
+
+    @staticmethod
+    def remove(obj, direction):
+        w = _IOWatch._watches.pop((id(obj), direction), None)
+        if w is not None:
+            w.task.cancel()
 
 
 def _schedule(at, when, callback, args):
     # A coroutine becomes a task; a callback a cancellable Handle.
-    if _is_coro(callback):
+    if hasattr(callback, "send"):
         t = Task(callback)
         at(when, t)
         return t
@@ -175,8 +288,34 @@ def run(coro):
     return get_event_loop().run_until_complete(coro)
 
 
+def run_until_complete(main_task=None):
+    return get_event_loop().run_until_complete(main_task)
+
+
 def current_task():
-    t = _uaio.cur_task()
+    t = _uaio.cur_task() if _loop else None
     if t is None:
         raise RuntimeError("no running event loop")
     return t
+
+
+def all_tasks():
+    return set(_uaio.all_tasks()) if _loop else set()
+
+
+def ensure_future(coro, loop=None):
+    return _promote(coro)
+
+
+def cancel(coro):
+    # 2.x: cancel the task of a coroutine (or a Task).
+    t = coro if isinstance(coro, Task) else _uaio.find_task(coro)
+    return t.cancel() if t is not None else False
+
+
+def coroutine(f):
+    return f
+
+
+def set_debug(flag):
+    pass

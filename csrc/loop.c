@@ -1,0 +1,442 @@
+// The scheduler state and the run loop of _uaio.
+//
+// Scheduling decisions are the Rust core's (include/uaio.h): deadline
+// order, FIFO among equal deadlines, cancel, which object waits for what,
+// how long to sleep. Everything that can raise (nlr) stays in C and never
+// runs while a Rust frame is on the stack: the core gets integer tokens and
+// returns status codes, and the one hook it calls catches exceptions.
+//
+// GC: tasks live only in GC memory. The state is a GC block reachable from a
+// root pointer; the timer and I/O slots and the run queue are GC blocks
+// reachable from it, and a task's pointer is the token kept in them
+// (scanned conservatively, like any GC block).
+
+#include <string.h>
+
+#include "py/mphal.h"
+#include "py/stream.h"
+#include "py/smallint.h"
+#include "py/objgenerator.h"
+#include "uaio_mp.h"
+
+#define INITIAL_CAPACITY (16)
+#define HAL_US_BITS ((uint32_t)(sizeof(mp_uint_t) * 8))
+#define TICKS_BITS ((uint32_t)__builtin_ctzll((unsigned long long)MICROPY_PY_TIME_TICKS_PERIOD))
+
+MP_REGISTER_ROOT_POINTER(struct _uaio_state_t *uaio_state);
+
+uaio_state_t *uaio_state(void) {
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
+    if (st == NULL) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("uaio: no event loop"));
+    }
+    return st;
+}
+
+// A uaio result code as a Python exception (only after Rust has returned).
+NORETURN void uaio_raise_code(int32_t code) {
+    if (code == UAIO_EBUSY) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("another task already waits on this object"));
+    }
+    mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("uaio: %s"), uaio_strerror(code));
+}
+
+void uaio_check(int32_t code) {
+    if (code < 0) {
+        uaio_raise_code(code);
+    }
+}
+
+uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what) {
+    if (st->cur == NULL) {
+        mp_raise_msg_varg(&mp_type_RuntimeError, MP_ERROR_TEXT("%s outside a task"), what);
+    }
+    return st->cur;
+}
+
+/******************************************************************************/
+// Time. The scheduler counts µs: the port's µs counter, extended (so tick T
+// of the ms ticks begins at µs T * 1000 on ports whose two counters agree).
+// With loop.time() overridden (2.x), it is that ms clock, read once a round.
+
+static void read_py_time(uaio_state_t *st);
+
+uint64_t uaio_now_us(uaio_state_t *st) {
+    if (st->py_time) {
+        if (!st->running) {
+            read_py_time(st); // in a round, the round's reading
+        }
+        return st->py_now;
+    }
+    uint64_t now = 0;
+    uaio_clock_extend(&st->clock, mp_hal_ticks_us(), &now);
+    return now;
+}
+
+static void read_py_time(uaio_state_t *st) {
+    mp_obj_t t = mp_call_function_0(mp_load_attr(st->loop, MP_QSTR_time));
+    uint64_t ms = 0;
+    uaio_clock_extend(&st->py_clock, (uint64_t)mp_obj_get_int(t), &ms);
+    st->py_now = ms * 1000;
+}
+
+// The deadline `us` from now; 0 (just yield) when us <= 0.
+uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us) {
+    if (us <= 0) {
+        return 0;
+    }
+    uint64_t d = uaio_now_us(st) + (uint64_t)us;
+    return d == 0 ? 1 : d;
+}
+
+// Ms ticks as the scheduler sees them (loop.time() of the default loop).
+mp_obj_t uaio_ticks(uaio_state_t *st) {
+    uint64_t ms = uaio_now_us(st) / 1000;
+    return MP_OBJ_NEW_SMALL_INT(ms & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
+}
+
+// The µs time at which ms tick `ticks` begins.
+uint64_t uaio_ticks_time(uaio_state_t *st, mp_int_t ticks) {
+    uint64_t now_ms = uaio_now_us(st) / 1000, t = 0;
+    uaio_check(uaio_ticks_to_time((uint64_t)ticks, now_ms, now_ms * 1000, 1000, TICKS_BITS, &t));
+    return t;
+}
+
+/******************************************************************************/
+// Run queue: a growable ring. Reserve room before taking an entry out of a
+// timer or I/O slot, so that a MemoryError cannot lose it.
+
+static void runq_reserve(uaio_state_t *st) {
+    if (st->runq_len < st->runq_cap) {
+        return;
+    }
+    size_t cap = st->runq_cap * 2;
+    mp_obj_t *ring = m_new(mp_obj_t, cap);
+    for (size_t i = 0; i < st->runq_len; ++i) {
+        ring[i] = st->runq[(st->runq_head + i) % st->runq_cap];
+    }
+    m_del(mp_obj_t, st->runq, st->runq_cap);
+    st->runq = ring;
+    st->runq_cap = cap;
+    st->runq_head = 0;
+}
+
+void uaio_runq_push(uaio_state_t *st, mp_obj_t obj) {
+    runq_reserve(st);
+    if (mp_obj_is_type(obj, &uaio_task_type)) {
+        ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->flags |= TASK_QUEUED;
+    }
+    st->runq[(st->runq_head + st->runq_len) % st->runq_cap] = obj;
+    st->runq_len += 1;
+}
+
+static mp_obj_t runq_pop(uaio_state_t *st) {
+    mp_obj_t obj = st->runq[st->runq_head];
+    st->runq[st->runq_head] = MP_OBJ_NULL;
+    st->runq_head = (st->runq_head + 1) % st->runq_cap;
+    st->runq_len -= 1;
+    if (mp_obj_is_type(obj, &uaio_task_type)) {
+        ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->flags &= ~TASK_QUEUED;
+    }
+    return obj;
+}
+
+/******************************************************************************/
+// Timers and I/O waits: the token is the object's pointer. Full storage is
+// moved into storage twice as big (allocated before anything changes).
+
+uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
+    uint64_t handle = 0;
+    int32_t rc = uaio_timerq_push(&st->timers, deadline, (uintptr_t)obj, &handle);
+    if (rc == UAIO_EFULL) {
+        uint32_t cap = uaio_timerq_capacity(&st->timers);
+        uaio_timer_slot *old = st->timers.slots;
+        uaio_timer_slot *slots = m_new(uaio_timer_slot, cap * 2);
+        uaio_check(uaio_timerq_move(&st->timers, slots, cap * 2));
+        m_del(uaio_timer_slot, old, cap);
+        rc = uaio_timerq_push(&st->timers, deadline, (uintptr_t)obj, &handle);
+    }
+    uaio_check(rc);
+    return handle;
+}
+
+// The fd an object is polled by: an int is one, a stream may have one (its
+// MP_STREAM_GET_FILENO), anything else is asked through its ioctl (-1).
+static int object_fd(mp_obj_t obj) {
+    if (mp_obj_is_int(obj)) {
+        return mp_obj_get_int(obj);
+    }
+    const mp_stream_p_t *stream = mp_get_stream(obj);
+    if (stream == NULL || stream->ioctl == NULL) {
+        mp_raise_TypeError(MP_ERROR_TEXT("object is not a stream"));
+    }
+    int err;
+    mp_uint_t fd = stream->ioctl(obj, MP_STREAM_GET_FILENO, 0, &err);
+    return fd == MP_STREAM_ERROR ? -1 : (int)fd;
+}
+
+// Parks `task` until `obj` is ready for `dir`.
+void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *task) {
+    int fd = object_fd(obj);
+    int32_t rc = uaio_io_arm(&st->io, (uintptr_t)obj, fd, dir, (uintptr_t)task);
+    if (rc == UAIO_EFULL) {
+        uint32_t cap = uaio_io_capacity(&st->io);
+        uaio_io_slot *old_slots = st->io.slots;
+        uaio_pollfd *old_fds = st->io.pollfds;
+        uaio_io_slot *slots = m_new(uaio_io_slot, cap * 2);
+        uaio_pollfd *fds = m_new(uaio_pollfd, cap * 2);
+        uaio_check(uaio_io_move(&st->io, slots, fds, cap * 2));
+        m_del(uaio_io_slot, old_slots, cap);
+        m_del(uaio_pollfd, old_fds, cap);
+        rc = uaio_io_arm(&st->io, (uintptr_t)obj, fd, dir, (uintptr_t)task);
+    }
+    uaio_check(rc);
+    task->data = obj;
+    task->flags |= dir == UAIO_READ ? TASK_IO_READ : TASK_IO_WRITE;
+}
+
+// Readiness of an object without fd, through its stream ioctl. Called by the
+// core, with a Rust frame below: catches every exception.
+static uint32_t poll_object_hook(void *ctx, uint64_t handle, uint32_t events) {
+    (void)ctx;
+    mp_obj_t obj = (mp_obj_t)(uintptr_t)handle;
+    uint32_t ready = UAIO_ERROR; // an object that raises wakes its waiter
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        mp_uint_t flags = (events & UAIO_READ ? MP_STREAM_POLL_RD : 0) | (events & UAIO_WRITE ? MP_STREAM_POLL_WR : 0);
+        const mp_stream_p_t *stream = mp_get_stream(obj);
+        int err = 0;
+        mp_uint_t ret = stream && stream->ioctl ? stream->ioctl(obj, MP_STREAM_POLL, flags, &err) : MP_STREAM_ERROR;
+        if (ret != MP_STREAM_ERROR) {
+            ready = (ret & MP_STREAM_POLL_RD ? UAIO_READ : 0) | (ret & MP_STREAM_POLL_WR ? UAIO_WRITE : 0)
+                | (ret & (MP_STREAM_POLL_ERR | MP_STREAM_POLL_HUP | MP_STREAM_POLL_NVAL) ? UAIO_ERROR : 0);
+        }
+        nlr_pop();
+    }
+    return ready;
+}
+
+static const uaio_port_hooks hooks = { .ctx = NULL, .poll_object = poll_object_hook, .idle_wait = NULL };
+
+// Waits for I/O (at most `timeout_us`; -1: no limit) and makes the tasks of
+// ready objects runnable.
+void uaio_wait_io(uaio_state_t *st, int64_t timeout_us) {
+    MP_THREAD_GIL_EXIT();
+    int32_t n = uaio_io_wait(&st->io, timeout_us, &hooks);
+    MP_THREAD_GIL_ENTER();
+    if (n == UAIO_EINTR) {
+        mp_handle_pending(true); // raises KeyboardInterrupt after Ctrl-C
+        return;
+    }
+    uaio_check(n);
+    uint64_t token;
+    uint32_t events;
+    runq_reserve(st);
+    while (uaio_io_take_ready(&st->io, &token, &events) == UAIO_OK) {
+        uaio_task_t *t = (uaio_task_t *)(uintptr_t)token;
+        t->flags &= ~(TASK_IO_READ | TASK_IO_WRITE);
+        t->data = mp_const_none;
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+        runq_reserve(st);
+    }
+}
+
+/******************************************************************************/
+// The loop
+
+static bool is_exception(mp_obj_t exc) {
+    return mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_Exception));
+}
+
+static void call_loop(uaio_state_t *st, qstr name, size_t n, const mp_obj_t *args) {
+    mp_obj_t dest[2 + 2];
+    mp_load_method(st->loop, name, dest);
+    memcpy(dest + 2, args, n * sizeof(mp_obj_t));
+    mp_call_method_n_kw(n, 0, dest);
+}
+
+// Resumes task `t` once and acts on what it yields or how it ends.
+static void step_task(uaio_state_t *st, uaio_task_t *t) {
+    mp_obj_t throw = MP_OBJ_NULL;
+    if (t->flags & TASK_THROW) {
+        throw = t->data;
+        t->data = mp_const_none;
+        t->flags &= ~TASK_THROW;
+    }
+    st->cur = t;
+    mp_obj_t value;
+    mp_vm_return_kind_t kind;
+    if (throw && mp_obj_is_type(t->coro, &mp_type_gen_instance)) {
+        // As gen.throw() does, so that a task cancelled before it started
+        // gets the exception at its first line.
+        kind = mp_obj_gen_resume(t->coro, mp_const_none, throw, &value);
+    } else {
+        kind = mp_resume(t->coro, throw ? MP_OBJ_NULL : mp_const_none, throw, &value);
+    }
+    st->cur = NULL;
+    if (kind != MP_VM_RETURN_YIELD) {
+        uaio_task_finish(st, t, kind == MP_VM_RETURN_EXCEPTION, value);
+    } else if (value == mp_const_none) {
+        // 2.x `yield`: back of the run queue.
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+    } else if (value == mp_const_false) {
+        // Parked: whatever it waits for makes it runnable again.
+    } else if (mp_obj_is_small_int(value)) {
+        // 2.x `yield n`: sleep n ms.
+        uint64_t d = uaio_deadline_us(st, MP_OBJ_SMALL_INT_VALUE(value) * 1000);
+        if (d == 0) {
+            uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+        } else {
+            t->timer = uaio_timer_push(st, d, MP_OBJ_FROM_PTR(t));
+        }
+    } else {
+        // Syscall objects, `yield coro` and the like: the Python layer.
+        mp_obj_t args[2] = { MP_OBJ_FROM_PTR(t), value };
+        call_loop(st, MP_QSTR__yielded, 2, args);
+    }
+}
+
+// Runs one run-queue entry: a task, or a callable (call_soon). Exceptions
+// of callbacks go to the loop's exception handler; BaseExceptions that are
+// not Exceptions (KeyboardInterrupt, SystemExit) leave the loop.
+static void run_entry(uaio_state_t *st, mp_obj_t obj) {
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        if (!mp_obj_is_type(obj, &uaio_task_type)) {
+            mp_call_function_0(obj);
+        } else {
+            uaio_task_t *t = MP_OBJ_TO_PTR(obj);
+            if (!(t->flags & TASK_DONE)) {
+                step_task(st, t);
+            } else if (t->flags & TASK_REPORT) {
+                uaio_task_report(st, t);
+            }
+        }
+        nlr_pop();
+    } else {
+        st->cur = NULL;
+        mp_obj_t exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+        if (!is_exception(exc)) {
+            nlr_jump(nlr.ret_val);
+        }
+        mp_obj_t args[2] = { exc, obj };
+        call_loop(st, MP_QSTR__error, 2, args);
+    }
+}
+
+// Due timers to the run queue.
+static void collect_timers(uaio_state_t *st) {
+    if (st->py_time) {
+        read_py_time(st);
+    }
+    uint64_t now = uaio_now_us(st), token;
+    runq_reserve(st);
+    while (uaio_timerq_pop_due(&st->timers, now, &token) == UAIO_OK) {
+        mp_obj_t obj = (mp_obj_t)(uintptr_t)token;
+        if (mp_obj_is_type(obj, &uaio_task_type)) {
+            ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = 0;
+        }
+        uaio_runq_push(st, obj);
+        runq_reserve(st);
+    }
+}
+
+// The wait between rounds: I/O readiness (and the sleep until the next
+// deadline when nothing is runnable). Returns false when nothing is left
+// that could ever make `main` runnable.
+static bool wait_phase(uaio_state_t *st) {
+    // Callbacks from micropython.schedule() run now, not after the sleep.
+    mp_handle_pending(true);
+    int64_t timeout = 0;
+    if (st->runq_len == 0) {
+        if (st->main && uaio_timerq_len(&st->timers) == 0 && uaio_io_len(&st->io) == 0) {
+            return false;
+        }
+        uaio_timerq_timeout(&st->timers, uaio_now_us(st), &timeout);
+    }
+    if (st->py_wait) {
+        // 2.x: an overridden wait(delay_ms) replaces the I/O wait.
+        mp_int_t ms = timeout < 0 ? -1 : (mp_int_t)((timeout + 999) / 1000);
+        mp_obj_t args[1] = { MP_OBJ_NEW_SMALL_INT(ms) };
+        call_loop(st, MP_QSTR_wait, 1, args);
+    } else if (timeout != 0 || uaio_io_len(&st->io) > 0) {
+        uaio_wait_io(st, timeout);
+    }
+    return true;
+}
+
+static bool finished(uaio_state_t *st) {
+    return st->stop || (st->main && (st->main->flags & TASK_DONE));
+}
+
+// run(main): runs rounds until `main` (a Task, or None)
+// is done, stop() is called, or (with a main task) nothing is left that
+// could run. A round: due timers to the run queue; every entry queued at the
+// round's start, in FIFO order; then the wait. Returns main's result or
+// raises its exception; None if it did not finish.
+static mp_obj_t run_loop(uaio_state_t *st) {
+    while (!finished(st)) {
+        collect_timers(st);
+        for (size_t n = st->runq_len; n > 0 && !finished(st); --n) {
+            run_entry(st, runq_pop(st));
+        }
+        if (finished(st) || !wait_phase(st)) {
+            break;
+        }
+    }
+    uaio_task_t *main = st->main;
+    if (main == NULL || !(main->flags & TASK_DONE)) {
+        return mp_const_none;
+    }
+    main->state = mp_const_false; // its outcome is retrieved here
+    if (main->flags & TASK_FAILED) {
+        nlr_raise(main->data);
+    }
+    return main->data;
+}
+
+mp_obj_t uaio_run(mp_obj_t main_in) {
+    uaio_state_t *st = uaio_state();
+    if (st->running) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("the event loop is already running"));
+    }
+    st->main = main_in == mp_const_none ? NULL : uaio_to_task(main_in);
+    st->stop = false;
+    st->running = true;
+    nlr_buf_t nlr;
+    mp_obj_t ret = mp_const_none;
+    bool raised = nlr_push(&nlr) != 0;
+    if (!raised) {
+        ret = run_loop(st);
+        nlr_pop();
+    }
+    st->running = st->stop = false;
+    st->main = NULL;
+    st->cur = NULL;
+    if (raised) {
+        nlr_jump(nlr.ret_val);
+    }
+    return ret;
+}
+
+// A fresh scheduler state driven for `loop`; `py_time` / `py_wait`: the
+// loop's class overrides time() / wait() (2.x), which the loop then calls.
+void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
+    uaio_state_t *st = m_new0(uaio_state_t, 1);
+    uaio_timer_slot *tslots = m_new(uaio_timer_slot, INITIAL_CAPACITY);
+    uaio_io_slot *islots = m_new(uaio_io_slot, INITIAL_CAPACITY);
+    uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);
+    st->runq = m_new(mp_obj_t, INITIAL_CAPACITY);
+    st->runq_cap = INITIAL_CAPACITY;
+    uaio_check(uaio_timerq_init(&st->timers, tslots, INITIAL_CAPACITY));
+    uaio_check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
+    mp_uint_t raw = mp_hal_ticks_us();
+    uaio_check(uaio_clock_init(&st->clock, HAL_US_BITS, raw, raw));
+    uaio_check(uaio_clock_init(&st->py_clock, TICKS_BITS, 0, 0));
+    st->live.prev = st->live.next = &st->live;
+    st->loop = loop;
+    st->cancelled_error = cancelled_error;
+    st->py_time = py_time;
+    st->py_wait = py_wait;
+    MP_STATE_VM(uaio_state) = st;
+}

@@ -1,0 +1,483 @@
+// The awaitables of the hot path, wait queues, Lock and ThreadSafeFlag.
+//
+// An awaitable here parks the current task where it belongs on its first
+// step and yields False (parked); on its next step it finishes. Those with
+// per-call arguments are singletons: `await sleep_ms(n)` sets the singleton
+// up and the awaiting coroutine iterates it at once, so one per kind is
+// enough and waiting allocates nothing.
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "py/stream.h"
+#include "uaio_mp.h"
+
+#if defined(__linux__)
+#include <sys/eventfd.h>
+#define TSF_HAS_FD (1)
+#elif defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#define TSF_HAS_FD (1)
+#else
+#define TSF_HAS_FD (0)
+#endif
+
+/******************************************************************************/
+// WaitQueue: a FIFO of parked tasks, linked through the tasks.
+
+void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t) {
+    t->wq_next = NULL;
+    if (q->tail) {
+        q->tail->wq_next = t;
+    } else {
+        q->head = t;
+    }
+    q->tail = t;
+}
+
+uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q) {
+    uaio_task_t *t = q->head;
+    if (t) {
+        q->head = t->wq_next;
+        if (q->head == NULL) {
+            q->tail = NULL;
+        }
+        t->wq_next = NULL;
+    }
+    return t;
+}
+
+bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t) {
+    uaio_task_t *prev = NULL;
+    for (uaio_task_t *c = q->head; c; prev = c, c = c->wq_next) {
+        if (c == t) {
+            if (prev) {
+                prev->wq_next = t->wq_next;
+            } else {
+                q->head = t->wq_next;
+            }
+            if (q->tail == t) {
+                q->tail = prev;
+            }
+            t->wq_next = NULL;
+            return true;
+        }
+    }
+    return false;
+}
+
+static mp_obj_t waitq_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 0, 0, false);
+    uaio_waitq_t *q = mp_obj_malloc(uaio_waitq_t, type);
+    q->head = q->tail = NULL;
+    return MP_OBJ_FROM_PTR(q);
+}
+
+static mp_obj_t waitq_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
+    uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
+    if (op == MP_UNARY_OP_BOOL) {
+        return mp_obj_new_bool(q->head != NULL);
+    }
+    if (op == MP_UNARY_OP_LEN) {
+        mp_int_t n = 0;
+        for (uaio_task_t *t = q->head; t; t = t->wq_next) {
+            ++n;
+        }
+        return MP_OBJ_NEW_SMALL_INT(n);
+    }
+    return MP_OBJ_NULL;
+}
+
+// push(task): park `task` here (the current task parks with park(q)).
+static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
+    uaio_task_t *t = uaio_to_task(task_in);
+    uaio_waitq_push(MP_OBJ_TO_PTR(self_in), t);
+    t->data = self_in;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(waitq_push_obj, waitq_push);
+
+// pop() -> the oldest waiter, taken out (IndexError when empty).
+static mp_obj_t waitq_pop(mp_obj_t self_in) {
+    uaio_task_t *t = uaio_waitq_pop(MP_OBJ_TO_PTR(self_in));
+    if (t == NULL) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("empty queue"));
+    }
+    t->data = mp_const_none;
+    return MP_OBJ_FROM_PTR(t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(waitq_pop_obj, waitq_pop);
+
+static mp_obj_t waitq_peek(mp_obj_t self_in) {
+    uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
+    return q->head ? MP_OBJ_FROM_PTR(q->head) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(waitq_peek_obj, waitq_peek);
+
+static mp_obj_t waitq_remove(mp_obj_t self_in, mp_obj_t task_in) {
+    return mp_obj_new_bool(uaio_waitq_remove(MP_OBJ_TO_PTR(self_in), uaio_to_task(task_in)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(waitq_remove_obj, waitq_remove);
+
+// wake_all() -> n: every waiter becomes runnable, in FIFO order.
+static mp_obj_t waitq_wake_all(mp_obj_t self_in) {
+    uaio_state_t *st = uaio_state();
+    mp_int_t n = 0;
+    uaio_task_t *t;
+    while ((t = uaio_waitq_pop(MP_OBJ_TO_PTR(self_in))) != NULL) {
+        t->data = mp_const_none;
+        uaio_task_wake(st, t);
+        ++n;
+    }
+    return MP_OBJ_NEW_SMALL_INT(n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(waitq_wake_all_obj, waitq_wake_all);
+
+// handoff(owner) -> bool: the oldest waiter becomes runnable owning a unit
+// of `owner` (a lock or semaphore); if it is cancelled before it runs, the
+// unit goes back through owner.release(). False when nobody waits.
+static mp_obj_t waitq_handoff(mp_obj_t self_in, mp_obj_t owner) {
+    uaio_task_t *t = uaio_waitq_pop(MP_OBJ_TO_PTR(self_in));
+    if (t == NULL) {
+        return mp_const_false;
+    }
+    t->data = owner;
+    t->flags |= TASK_HANDOFF;
+    uaio_task_wake(uaio_state(), t);
+    return mp_const_true;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(waitq_handoff_obj, waitq_handoff);
+
+static const mp_rom_map_elem_t waitq_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&waitq_push_obj) },
+    { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&waitq_pop_obj) },
+    { MP_ROM_QSTR(MP_QSTR_peek), MP_ROM_PTR(&waitq_peek_obj) },
+    { MP_ROM_QSTR(MP_QSTR_remove), MP_ROM_PTR(&waitq_remove_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wake_all), MP_ROM_PTR(&waitq_wake_all_obj) },
+    { MP_ROM_QSTR(MP_QSTR_handoff), MP_ROM_PTR(&waitq_handoff_obj) },
+};
+static MP_DEFINE_CONST_DICT(waitq_locals, waitq_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    uaio_waitq_type, MP_QSTR_WaitQueue, MP_TYPE_FLAG_NONE,
+    make_new, waitq_make_new,
+    unary_op, waitq_unary_op,
+    locals_dict, &waitq_locals
+    );
+
+/******************************************************************************/
+// Singleton awaitables
+
+typedef struct _uaio_wait_t {
+    mp_obj_base_t base;
+    mp_obj_t obj;       // io_wait: the object; park: the WaitQueue
+    uint64_t deadline;  // sleep: when to wake (0: back of the run queue)
+    uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE
+    bool armed;
+} uaio_wait_t;
+
+// Common to all: the second step finishes, with the result True for park.
+static bool disarm(uaio_wait_t *w) {
+    if (!w->armed) {
+        return false;
+    }
+    w->armed = false;
+    return true;
+}
+
+static mp_obj_t sleep_iternext(mp_obj_t self_in) {
+    uaio_wait_t *w = MP_OBJ_TO_PTR(self_in);
+    if (!disarm(w)) {
+        return MP_OBJ_STOP_ITERATION;
+    }
+    uaio_state_t *st = uaio_state();
+    uaio_task_t *t = uaio_cur_task(st, "sleep");
+    if (w->deadline == 0) {
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+    } else {
+        t->timer = uaio_timer_push(st, w->deadline, MP_OBJ_FROM_PTR(t));
+    }
+    return mp_const_false;
+}
+
+static mp_obj_t io_wait_iternext(mp_obj_t self_in) {
+    uaio_wait_t *w = MP_OBJ_TO_PTR(self_in);
+    if (!disarm(w)) {
+        return MP_OBJ_STOP_ITERATION;
+    }
+    uaio_state_t *st = uaio_state();
+    mp_obj_t obj = w->obj;
+    w->obj = MP_OBJ_NULL;
+    uaio_io_park(st, obj, w->dir, uaio_cur_task(st, "I/O wait"));
+    return mp_const_false;
+}
+
+static mp_obj_t park_iternext(mp_obj_t self_in) {
+    uaio_wait_t *w = MP_OBJ_TO_PTR(self_in);
+    uaio_state_t *st = uaio_state();
+    if (!disarm(w)) {
+        // Woken: by a handoff, the unit is now the task's own.
+        uaio_task_t *t = st->cur;
+        if (t && (t->flags & TASK_HANDOFF)) {
+            t->flags &= ~TASK_HANDOFF;
+            uaio_handoff_taken(t->data);
+            t->data = mp_const_none;
+        }
+        MP_STATE_THREAD(stop_iteration_arg) = mp_const_true;
+        return MP_OBJ_STOP_ITERATION;
+    }
+    mp_obj_t q = w->obj;
+    w->obj = MP_OBJ_NULL;
+    uaio_task_t *t = uaio_cur_task(st, "wait");
+    uaio_waitq_push(MP_OBJ_TO_PTR(q), t);
+    t->data = q;
+    return mp_const_false;
+}
+
+// Already done: finishes at once with its value.
+typedef struct _uaio_done_t {
+    mp_obj_base_t base;
+    mp_obj_t value;
+} uaio_done_t;
+
+static mp_obj_t done_iternext(mp_obj_t self_in) {
+    MP_STATE_THREAD(stop_iteration_arg) = ((uaio_done_t *)MP_OBJ_TO_PTR(self_in))->value;
+    return MP_OBJ_STOP_ITERATION;
+}
+
+static MP_DEFINE_CONST_OBJ_TYPE(uaio_sleep_type, MP_QSTR_sleep, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, sleep_iternext);
+static MP_DEFINE_CONST_OBJ_TYPE(uaio_io_wait_type, MP_QSTR_io_wait, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, io_wait_iternext);
+static MP_DEFINE_CONST_OBJ_TYPE(uaio_park_type, MP_QSTR_park, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, park_iternext);
+static MP_DEFINE_CONST_OBJ_TYPE(uaio_done_type, MP_QSTR_done, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, done_iternext);
+
+static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, 0, 0, false };
+static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, 0, 0, false };
+static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, 0, 0, false };
+const uaio_done_t uaio_done_true_obj = { { &uaio_done_type }, mp_const_true };
+const uaio_done_t uaio_done_none_obj = { { &uaio_done_type }, mp_const_none };
+
+mp_obj_t uaio_await_sleep(int64_t us) {
+    sleep_singleton.deadline = uaio_deadline_us(uaio_state(), us);
+    sleep_singleton.armed = true;
+    return MP_OBJ_FROM_PTR(&sleep_singleton);
+}
+
+mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir) {
+    if (dir != UAIO_READ && dir != UAIO_WRITE) {
+        mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
+    }
+    io_wait_singleton.obj = obj;
+    io_wait_singleton.dir = dir;
+    io_wait_singleton.armed = true;
+    return MP_OBJ_FROM_PTR(&io_wait_singleton);
+}
+
+mp_obj_t uaio_park(uaio_waitq_t *q) {
+    park_singleton.obj = MP_OBJ_FROM_PTR(q);
+    park_singleton.armed = true;
+    return MP_OBJ_FROM_PTR(&park_singleton);
+}
+
+/******************************************************************************/
+// Lock: FIFO; release() hands the lock to the oldest waiter.
+
+// As in MicroPython's asyncio, a lock handed to a waiter that has not run
+// yet is not locked() (but cannot be acquired either).
+enum { UNLOCKED, LOCKED, HANDED_OFF };
+
+typedef struct _uaio_lock_t {
+    mp_obj_base_t base;
+    mp_obj_t waiting; // a WaitQueue
+    int state;
+} uaio_lock_t;
+
+static mp_obj_t lock_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 0, 0, false);
+    uaio_lock_t *l = mp_obj_malloc(uaio_lock_t, type);
+    l->waiting = waitq_make_new(&uaio_waitq_type, 0, 0, NULL);
+    l->state = UNLOCKED;
+    return MP_OBJ_FROM_PTR(l);
+}
+
+static mp_obj_t lock_locked(mp_obj_t self_in) {
+    return mp_obj_new_bool(((uaio_lock_t *)MP_OBJ_TO_PTR(self_in))->state == LOCKED);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(lock_locked_obj, lock_locked);
+
+static mp_obj_t lock_acquire(mp_obj_t self_in) {
+    uaio_lock_t *l = MP_OBJ_TO_PTR(self_in);
+    if (l->state == UNLOCKED) {
+        l->state = LOCKED;
+        return MP_OBJ_FROM_PTR(&uaio_done_true_obj);
+    }
+    return uaio_park(MP_OBJ_TO_PTR(l->waiting));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(lock_acquire_obj, lock_acquire);
+
+static mp_obj_t lock_release(mp_obj_t self_in) {
+    uaio_lock_t *l = MP_OBJ_TO_PTR(self_in);
+    if (l->state != LOCKED) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("Lock not acquired"));
+    }
+    l->state = waitq_handoff(l->waiting, self_in) == mp_const_true ? HANDED_OFF : UNLOCKED;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(lock_release_obj, lock_release);
+
+// The task a lock was handed to took it.
+void uaio_handoff_taken(mp_obj_t owner) {
+    if (mp_obj_is_type(owner, &uaio_lock_type)) {
+        ((uaio_lock_t *)MP_OBJ_TO_PTR(owner))->state = LOCKED;
+    }
+}
+
+// The task a unit of `owner` was handed to was cancelled first: pass it on.
+void uaio_handoff_return(mp_obj_t owner) {
+    uaio_handoff_taken(owner);
+    mp_call_function_0(mp_load_attr(owner, MP_QSTR_release));
+}
+
+static mp_obj_t lock_aexit(size_t n_args, const mp_obj_t *args) {
+    lock_release(args[0]);
+    return MP_OBJ_FROM_PTR(&uaio_done_none_obj);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(lock_aexit_obj, 1, 4, lock_aexit);
+
+static const mp_rom_map_elem_t lock_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_locked), MP_ROM_PTR(&lock_locked_obj) },
+    { MP_ROM_QSTR(MP_QSTR_acquire), MP_ROM_PTR(&lock_acquire_obj) },
+    { MP_ROM_QSTR(MP_QSTR_release), MP_ROM_PTR(&lock_release_obj) },
+    { MP_ROM_QSTR(MP_QSTR___aenter__), MP_ROM_PTR(&lock_acquire_obj) },
+    { MP_ROM_QSTR(MP_QSTR___aexit__), MP_ROM_PTR(&lock_aexit_obj) },
+};
+static MP_DEFINE_CONST_DICT(lock_locals, lock_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    uaio_lock_type, MP_QSTR_Lock, MP_TYPE_FLAG_NONE,
+    make_new, lock_make_new,
+    locals_dict, &lock_locals
+    );
+
+/******************************************************************************/
+// ThreadSafeFlag: set() from another thread or an IRQ wakes one waiting task.
+// Where the host has fds, set() also writes an eventfd (or pipe) that the
+// loop's poll(2) watches, so the wake needs no polling; elsewhere the idle
+// wait returns on the IRQ and the flag is asked through its ioctl.
+
+typedef struct _uaio_tsf_t {
+    mp_obj_base_t base;
+    volatile int state;
+    int rfd, wfd;
+} uaio_tsf_t;
+
+static void tsf_drain(uaio_tsf_t *f) {
+    #if TSF_HAS_FD
+    uint64_t buf;
+    while (f->rfd >= 0 && read(f->rfd, &buf, sizeof(buf)) > 0) {
+    }
+    #else
+    (void)f;
+    #endif
+}
+
+static mp_obj_t tsf_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 0, 0, false);
+    uaio_tsf_t *f = mp_obj_malloc_with_finaliser(uaio_tsf_t, type);
+    f->state = 0;
+    f->rfd = f->wfd = -1;
+    #if defined(__linux__)
+    f->rfd = f->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    #elif TSF_HAS_FD
+    int p[2];
+    if (pipe(p) == 0) {
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        fcntl(p[1], F_SETFL, O_NONBLOCK);
+        f->rfd = p[0];
+        f->wfd = p[1];
+    }
+    #endif
+    return MP_OBJ_FROM_PTR(f);
+}
+
+static mp_obj_t tsf_set(mp_obj_t self_in) {
+    uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
+    f->state = 1;
+    #if TSF_HAS_FD
+    if (f->wfd >= 0) {
+        uint64_t one = 1;
+        (void)!write(f->wfd, &one, f->rfd == f->wfd ? sizeof(one) : 1);
+    }
+    #endif
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tsf_set_obj, tsf_set);
+
+static mp_obj_t tsf_clear(mp_obj_t self_in) {
+    uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
+    f->state = 0;
+    tsf_drain(f);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tsf_clear_obj, tsf_clear);
+
+// wait(): the flag itself is the awaitable.
+static mp_obj_t tsf_wait(mp_obj_t self_in) {
+    return self_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tsf_wait_obj, tsf_wait);
+
+static mp_obj_t tsf_iternext(mp_obj_t self_in) {
+    uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
+    if (f->state) {
+        tsf_clear(self_in);
+        return MP_OBJ_STOP_ITERATION;
+    }
+    uaio_state_t *st = uaio_state();
+    uaio_io_park(st, self_in, UAIO_READ, uaio_cur_task(st, "ThreadSafeFlag.wait"));
+    return mp_const_false;
+}
+
+static mp_obj_t tsf_del(mp_obj_t self_in) {
+    uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
+    #if TSF_HAS_FD
+    if (f->wfd >= 0 && f->wfd != f->rfd) {
+        close(f->wfd);
+    }
+    if (f->rfd >= 0) {
+        close(f->rfd);
+    }
+    #endif
+    f->rfd = f->wfd = -1;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(tsf_del_obj, tsf_del);
+
+static mp_uint_t tsf_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
+    uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
+    if (request == MP_STREAM_POLL) {
+        return f->state ? (arg & MP_STREAM_POLL_RD) : 0;
+    }
+    if (request == MP_STREAM_GET_FILENO && f->rfd >= 0) {
+        return f->rfd;
+    }
+    *errcode = MP_EINVAL;
+    return MP_STREAM_ERROR;
+}
+
+static const mp_stream_p_t tsf_stream_p = { .ioctl = tsf_ioctl };
+
+static const mp_rom_map_elem_t tsf_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&tsf_set_obj) },
+    { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&tsf_clear_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wait), MP_ROM_PTR(&tsf_wait_obj) },
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&tsf_del_obj) },
+};
+static MP_DEFINE_CONST_DICT(tsf_locals, tsf_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    uaio_tsf_type, MP_QSTR_ThreadSafeFlag, MP_TYPE_FLAG_ITER_IS_ITERNEXT,
+    make_new, tsf_make_new,
+    iter, tsf_iternext,
+    protocol, &tsf_stream_p,
+    locals_dict, &tsf_locals
+    );

@@ -1,0 +1,219 @@
+// _uaio.Task: a coroutine scheduled by the loop; done(), cancel(), await.
+
+#include "uaio_mp.h"
+
+uaio_task_t *uaio_to_task(mp_obj_t obj) {
+    if (!mp_obj_is_type(obj, &uaio_task_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("expected a Task"));
+    }
+    return MP_OBJ_TO_PTR(obj);
+}
+
+// The live-task list (all_tasks, and finding a 2.x task by its coroutine).
+void uaio_task_live_add(uaio_state_t *st, uaio_task_t *t) {
+    t->prev = st->live.prev;
+    t->next = &st->live;
+    st->live.prev->next = t;
+    st->live.prev = t;
+}
+
+static void live_remove(uaio_task_t *t) {
+    if (t->prev != NULL) {
+        t->prev->next = t->next;
+        t->next->prev = t->prev;
+        t->prev = t->next = NULL;
+    }
+}
+
+static bool is_cancelled_error(uaio_state_t *st, mp_obj_t exc) {
+    return mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), st->cancelled_error);
+}
+
+void uaio_task_wake(uaio_state_t *st, uaio_task_t *t) {
+    if (!(t->flags & TASK_QUEUED)) {
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+    }
+}
+
+// The coroutine of `t` ended: record the outcome, wake who awaits it.
+void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t value) {
+    t->flags |= TASK_DONE | (failed ? TASK_FAILED : 0);
+    t->data = value;
+    live_remove(t);
+    mp_obj_t state = t->state;
+    t->state = mp_const_none; // done; None until its outcome is retrieved
+    if (failed && !mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(value)), MP_OBJ_FROM_PTR(&mp_type_Exception))
+        && !is_cancelled_error(st, value)) {
+        nlr_raise(value); // KeyboardInterrupt, SystemExit: leave the loop
+    }
+    bool waited = false;
+    if (mp_obj_is_type(state, &uaio_waitq_type)) {
+        uaio_task_t *w;
+        while ((w = uaio_waitq_pop(MP_OBJ_TO_PTR(state))) != NULL) {
+            w->data = mp_const_none;
+            uaio_task_wake(st, w);
+            waited = true;
+        }
+    } else if (state != mp_const_true) {
+        waited = true;
+        t->state = mp_const_false;
+        mp_call_function_1(state, MP_OBJ_FROM_PTR(t)); // a completion callback (gather)
+    }
+    if (waited) {
+        t->state = mp_const_false;
+    } else if (failed && t != st->main && !is_cancelled_error(st, value)) {
+        // Report it later, unless somebody retrieves it first.
+        t->flags |= TASK_REPORT;
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+    }
+}
+
+void uaio_task_report(uaio_state_t *st, uaio_task_t *t) {
+    t->flags &= ~TASK_REPORT;
+    if (t->state == mp_const_none) {
+        t->state = mp_const_false;
+        mp_obj_t dest[3];
+        mp_load_method(st->loop, MP_QSTR__unretrieved, dest);
+        dest[2] = MP_OBJ_FROM_PTR(t);
+        mp_call_method_n_kw(1, 0, dest);
+    }
+}
+
+// Makes a parked task runnable with `exc` to throw in; False if done.
+bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
+    if (t->flags & TASK_DONE) {
+        return false;
+    }
+    if (t == st->cur) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
+    }
+    // A task awaiting another task: cancel the one it waits for.
+    while (mp_obj_is_type(t->data, &uaio_task_type) && !(t->flags & TASK_THROW)) {
+        uaio_task_t *inner = MP_OBJ_TO_PTR(t->data);
+        if (inner->flags & TASK_DONE) {
+            break;
+        }
+        t = inner;
+        if (t == st->cur) {
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
+        }
+    }
+    if (t->timer != 0) {
+        uaio_timerq_cancel(&st->timers, t->timer, NULL);
+        t->timer = 0;
+    }
+    if (t->flags & (TASK_IO_READ | TASK_IO_WRITE)) {
+        uaio_io_disarm(&st->io, (uintptr_t)t->data, t->flags & TASK_IO_READ ? UAIO_READ : UAIO_WRITE, NULL);
+        t->flags &= ~(TASK_IO_READ | TASK_IO_WRITE);
+    } else if (mp_obj_is_type(t->data, &uaio_waitq_type)) {
+        uaio_waitq_remove(MP_OBJ_TO_PTR(t->data), t);
+    } else if (t->flags & TASK_HANDOFF) {
+        // Woken owning a unit of a lock it will never see: pass it on.
+        t->flags &= ~TASK_HANDOFF;
+        mp_obj_t owner = t->data;
+        t->data = mp_const_none;
+        uaio_handoff_return(owner);
+    }
+    t->data = exc;
+    t->flags |= TASK_THROW;
+    uaio_task_wake(st, t);
+    return true;
+}
+
+/******************************************************************************/
+// The type
+
+static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    uaio_state_t *st = uaio_state();
+    uaio_task_t *t = mp_obj_malloc(uaio_task_t, type);
+    t->coro = args[0];
+    t->data = mp_const_none;
+    t->state = mp_const_true;
+    t->timer = 0;
+    t->wq_next = NULL;
+    t->flags = 0;
+    uaio_task_live_add(st, t);
+    return MP_OBJ_FROM_PTR(t);
+}
+
+static void task_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    uaio_task_t *t = MP_OBJ_TO_PTR(self_in);
+    mp_obj_t *field;
+    switch (attr) {
+        case MP_QSTR_coro:
+            field = &t->coro;
+            break;
+        case MP_QSTR_data:
+            field = &t->data;
+            break;
+        case MP_QSTR_state:
+            field = &t->state;
+            break;
+        default:
+            dest[1] = MP_OBJ_SENTINEL; // continue in locals_dict
+            return;
+    }
+    if (dest[0] == MP_OBJ_NULL) {
+        dest[0] = *field;
+    } else if (dest[1] != MP_OBJ_NULL && attr != MP_QSTR_coro) {
+        *field = dest[1];
+        dest[0] = MP_OBJ_NULL;
+    }
+}
+
+static mp_obj_t task_done(mp_obj_t self_in) {
+    uaio_task_t *t = MP_OBJ_TO_PTR(self_in);
+    return mp_obj_new_bool(t->flags & TASK_DONE);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(task_done_obj, task_done);
+
+static mp_obj_t task_cancel(mp_obj_t self_in) {
+    uaio_state_t *st = uaio_state();
+    mp_obj_t exc = mp_call_function_0(st->cancelled_error);
+    return mp_obj_new_bool(uaio_task_cancel(st, MP_OBJ_TO_PTR(self_in), exc));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(task_cancel_obj, task_cancel);
+
+// `await task`: its result once done. Until then the awaiting task parks in
+// the WaitQueue `task.state`, and records the awaited task in its `data`
+// so that cancelling it cancels what it awaits.
+static mp_obj_t task_iternext(mp_obj_t self_in) {
+    uaio_task_t *t = MP_OBJ_TO_PTR(self_in);
+    if (t->flags & TASK_DONE) {
+        t->state = mp_const_false; // its outcome is retrieved
+        if (t->flags & TASK_FAILED) {
+            nlr_raise(t->data);
+        }
+        MP_STATE_THREAD(stop_iteration_arg) = t->data;
+        return MP_OBJ_STOP_ITERATION;
+    }
+    uaio_state_t *st = uaio_state();
+    uaio_task_t *cur = uaio_cur_task(st, "await");
+    if (t->state == mp_const_true) {
+        t->state = mp_obj_malloc(uaio_waitq_t, &uaio_waitq_type);
+        ((uaio_waitq_t *)MP_OBJ_TO_PTR(t->state))->head = NULL;
+        ((uaio_waitq_t *)MP_OBJ_TO_PTR(t->state))->tail = NULL;
+    } else if (!mp_obj_is_type(t->state, &uaio_waitq_type)) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't wait"));
+    }
+    uaio_waitq_push(MP_OBJ_TO_PTR(t->state), cur);
+    cur->data = self_in;
+    return mp_const_false;
+}
+
+static const mp_rom_map_elem_t task_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_done), MP_ROM_PTR(&task_done_obj) },
+    { MP_ROM_QSTR(MP_QSTR_cancel), MP_ROM_PTR(&task_cancel_obj) },
+};
+static MP_DEFINE_CONST_DICT(task_locals, task_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    uaio_task_type,
+    MP_QSTR_Task,
+    MP_TYPE_FLAG_ITER_IS_ITERNEXT,
+    make_new, task_make_new,
+    attr, task_attr,
+    iter, task_iternext,
+    locals_dict, &task_locals
+    );

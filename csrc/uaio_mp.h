@@ -1,0 +1,98 @@
+// _uaio internals shared by the files of csrc/: the scheduler state, tasks
+// and the operations the awaitables and the loop share.
+#ifndef UAIO_MP_H
+#define UAIO_MP_H
+
+#include "py/runtime.h"
+#include "uaio.h"
+
+// Task flags.
+#define TASK_DONE (1)      // the coroutine has finished; `data` is its outcome
+#define TASK_FAILED (2)    // ... with the exception in `data`
+#define TASK_QUEUED (4)    // in the run queue
+#define TASK_THROW (8)     // `data` is an exception to throw in at the next step
+#define TASK_IO_READ (16)  // parked in the I/O registry; `data` is the object
+#define TASK_IO_WRITE (32)
+#define TASK_HANDOFF (64)  // woken owning a unit of `data` (a lock): give it back if cancelled
+#define TASK_REPORT (128)  // queued once more to report an unretrieved exception
+
+// A task. `state` and `data` follow MicroPython's asyncio: `state` is True
+// while running, a WaitQueue of tasks awaiting it, or a callable called when
+// it is done (gather); when done, None until its outcome is retrieved, then
+// False. `data` is what the task waits on while parked (a WaitQueue, an
+// awaited Task, an I/O object), its outcome when done.
+typedef struct _uaio_task_t {
+    mp_obj_base_t base;
+    mp_obj_t coro;
+    mp_obj_t data;
+    mp_obj_t state;
+    uint64_t timer;                // timing-queue handle while sleeping, else 0
+    struct _uaio_task_t *wq_next;  // link in the WaitQueue it is parked in
+    struct _uaio_task_t *prev, *next; // the list of live tasks (all_tasks)
+    mp_uint_t flags;
+} uaio_task_t;
+
+// A FIFO of parked tasks, linked through the tasks (parking allocates nothing).
+typedef struct _uaio_waitq_t {
+    mp_obj_base_t base;
+    uaio_task_t *head, *tail;
+} uaio_waitq_t;
+
+typedef struct _uaio_state_t {
+    uaio_timerq timers;
+    uaio_io io;
+    uaio_clock clock;      // the port's µs counter, extended
+    uaio_clock py_clock;   // loop.time() ms ticks, extended (overridden time())
+    uint64_t py_now;       // µs time of this round's loop.time()
+    mp_obj_t *runq;        // ring of tasks and callables
+    size_t runq_cap, runq_head, runq_len;
+    mp_obj_t loop;         // the Python loop object
+    mp_obj_t cancelled_error; // the Python layer's CancelledError class
+    uaio_task_t *cur;      // the task being stepped
+    uaio_task_t *main;     // the task run() waits for
+    uaio_task_t live;      // sentinel of the live-task list
+    bool stop, running;
+    bool py_time, py_wait; // loop.time() / loop.wait() are overridden
+} uaio_state_t;
+
+extern const mp_obj_type_t uaio_task_type;
+extern const mp_obj_type_t uaio_waitq_type;
+
+// loop.c
+void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait);
+mp_obj_t uaio_run(mp_obj_t main);
+void uaio_wait_io(uaio_state_t *st, int64_t timeout_us);
+mp_obj_t uaio_ticks(uaio_state_t *st);
+uint64_t uaio_ticks_time(uaio_state_t *st, mp_int_t ticks);
+uaio_state_t *uaio_state(void);
+NORETURN void uaio_raise_code(int32_t code);
+void uaio_check(int32_t code);
+uint64_t uaio_now_us(uaio_state_t *st);
+uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us);
+void uaio_runq_push(uaio_state_t *st, mp_obj_t obj);
+uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj);
+void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *task);
+uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what);
+
+// task.c
+uaio_task_t *uaio_to_task(mp_obj_t obj);
+void uaio_task_live_add(uaio_state_t *st, uaio_task_t *t);
+void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t value);
+void uaio_task_wake(uaio_state_t *st, uaio_task_t *t);
+bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc);
+void uaio_task_report(uaio_state_t *st, uaio_task_t *t);
+
+// sync.c
+extern const mp_obj_type_t uaio_lock_type;
+extern const mp_obj_type_t uaio_tsf_type;
+extern const struct _uaio_done_t uaio_done_true_obj, uaio_done_none_obj; // already-done awaitables
+mp_obj_t uaio_await_sleep(int64_t us);
+mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir);
+void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t);
+uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q);
+bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t);
+mp_obj_t uaio_park(uaio_waitq_t *q);
+void uaio_handoff_taken(mp_obj_t owner);
+void uaio_handoff_return(mp_obj_t owner);
+
+#endif // UAIO_MP_H

@@ -1,0 +1,1 @@
+# uasyncio.websocket: see server.py
