@@ -65,6 +65,8 @@ demo: deps unix
 	$(UNIX_BIN) examples/demo.py
 
 include mk/c.mk
+# Optional fragments: bare-metal boards, benchmarks.
+-include mk/qemu.mk mk/bench.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
