@@ -15,7 +15,7 @@ UNIX_FLAGS := MICROPY_PY_SSL=0 MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=0 \
 	MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 CFLAGS_EXTRA=-DMICROPY_PY_CRYPTOLIB=0
 
 .PHONY: help deps lib header check-header micropython mpy-cross unix stock demo \
-	test test-rust test-py test-embedded lint clean FORCE
+	test runner test-rust test-py test-conformance test-gc test-embedded lint clean FORCE
 
 help:
 	@echo "make deps          install toolchains and tools (Debian packages, rustup targets, cbindgen)"
@@ -81,13 +81,37 @@ test-embedded:
 		cargo build --quiet --release -p uaio-staticlib --target $$t || exit 1; \
 		echo "built libuaio.a for $$t"; done
 
+# The firmware as the test runners call it, with UPY_FLAGS (e.g. a heap size).
+RUNNER = $(abspath $(BUILD))/micropython-runner
+runner: unix
+	@printf '#!/bin/sh\nexec $(abspath $(UNIX_BIN)) $(UPY_FLAGS) "$$@"\n' > $(RUNNER) && chmod +x $(RUNNER)
+
 # The project's MicroPython tests (tests/py/*.py, expected output in .py.exp),
 # run by MicroPython's own test runner against the uaio firmware.
-test-py: unix
-	cd $(MPY)/tests && MICROPY_MICROPYTHON=$(abspath $(UNIX_BIN)) \
-		python3 ./run-tests.py --result-dir $(abspath $(BUILD)/results/py) $(abspath $(wildcard tests/py/*.py))
+test-py: runner
+	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) \
+		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(wildcard tests/py/*.py))
 
-test: deps lint check-header test-rust test-embedded c-test c-example test-py
+# MicroPython 1.25's own asyncio suites against the uaio firmware: extmod and
+# net_hosted, and multi_net with two instances in a network namespace that
+# has only loopback (so that nothing but 127.0.0.1 is ever contacted).
+# RUN_ENV adds e.g. UAIO_GC_STRESS=1 (a collection before every task step).
+test-conformance: runner
+	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-tests.py \
+		--result-dir $(abspath $(BUILD))/results/conformance$(RUN_TAG) -d extmod -i asyncio
+	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-tests.py \
+		--result-dir $(abspath $(BUILD))/results/net_hosted$(RUN_TAG) net_hosted/asyncio_*.py
+	cd $(MPY)/tests && unshare -n sh -c 'ip link set lo up && \
+		$(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-multitests.py -i micropython -i micropython multi_net/asyncio_*.py'
+
+# The same suites and the project's tests again: a small heap, and a garbage
+# collection before every scheduling step.
+test-gc: unix
+	$(MAKE) --no-print-directory test-conformance test-py UPY_FLAGS="-X heapsize=$(SMALL_HEAP)" RUN_TAG=-smallheap
+	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
+SMALL_HEAP ?= 512k
+
+test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc
 
 clean:
 	cargo clean

@@ -17,6 +17,10 @@
 #include "py/stream.h"
 #include "py/smallint.h"
 #include "py/objgenerator.h"
+#include "py/gc.h"
+#if defined(__unix__)
+#include <stdlib.h>
+#endif
 #include "uaio_mp.h"
 
 #define INITIAL_CAPACITY (16)
@@ -121,13 +125,45 @@ static void runq_reserve(uaio_state_t *st) {
     st->runq_head = 0;
 }
 
-void uaio_runq_push(uaio_state_t *st, mp_obj_t obj) {
+static void runq_append(uaio_state_t *st, mp_obj_t obj) {
     runq_reserve(st);
     if (mp_obj_is_type(obj, &uaio_task_type)) {
         ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->flags |= TASK_QUEUED;
     }
     st->runq[(st->runq_head + st->runq_len) % st->runq_cap] = obj;
     st->runq_len += 1;
+}
+
+// Timers due by now go to the run queue (in deadline order).
+static void collect_due(uaio_state_t *st) {
+    uint64_t now = uaio_now_us(st), token;
+    runq_reserve(st);
+    while (uaio_timerq_pop_due(&st->timers, now, &token) == UAIO_OK) {
+        mp_obj_t obj = (mp_obj_t)(uintptr_t)token;
+        if (mp_obj_is_type(obj, &uaio_task_type)) {
+            ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = 0;
+        }
+        runq_append(st, obj);
+        runq_reserve(st);
+    }
+}
+
+// Makes `obj` runnable. Timers already due go first, so the run queue stays
+// in the order things became runnable, as one time-ordered queue would.
+void uaio_runq_push(uaio_state_t *st, mp_obj_t obj) {
+    if (uaio_timerq_len(&st->timers) > 0) {
+        collect_due(st);
+    }
+    runq_append(st, obj);
+}
+
+// Sleeps `t` until `deadline` (0: only yields to what is queued already).
+void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline) {
+    if (deadline == 0) {
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+    } else {
+        t->timer = uaio_timer_push(st, deadline, MP_OBJ_FROM_PTR(t));
+    }
 }
 
 static mp_obj_t runq_pop(uaio_state_t *st) {
@@ -276,19 +312,12 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
     st->cur = NULL;
     if (kind != MP_VM_RETURN_YIELD) {
         uaio_task_finish(st, t, kind == MP_VM_RETURN_EXCEPTION, value);
-    } else if (value == mp_const_none) {
-        // 2.x `yield`: back of the run queue.
-        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
     } else if (value == mp_const_false) {
         // Parked: whatever it waits for makes it runnable again.
-    } else if (mp_obj_is_small_int(value)) {
-        // 2.x `yield n`: sleep n ms.
-        uint64_t d = uaio_deadline_us(st, MP_OBJ_SMALL_INT_VALUE(value) * 1000);
-        if (d == 0) {
-            uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
-        } else {
-            t->timer = uaio_timer_push(st, d, MP_OBJ_FROM_PTR(t));
-        }
+    } else if (value == mp_const_none || mp_obj_is_small_int(value)) {
+        // 2.x `yield` (after the work already queued) and `yield n` (sleep n ms).
+        mp_int_t ms = value == mp_const_none ? 0 : MP_OBJ_SMALL_INT_VALUE(value);
+        uaio_sleep_task(st, t, uaio_deadline_us(st, (int64_t)ms * 1000));
     } else {
         // Syscall objects, `yield coro` and the like: the Python layer.
         mp_obj_t args[2] = { MP_OBJ_FROM_PTR(t), value };
@@ -300,6 +329,9 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
 // of callbacks go to the loop's exception handler; BaseExceptions that are
 // not Exceptions (KeyboardInterrupt, SystemExit) leave the loop.
 static void run_entry(uaio_state_t *st, mp_obj_t obj) {
+    if (st->gc_stress) {
+        gc_collect();
+    }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         if (!mp_obj_is_type(obj, &uaio_task_type)) {
@@ -324,21 +356,12 @@ static void run_entry(uaio_state_t *st, mp_obj_t obj) {
     }
 }
 
-// Due timers to the run queue.
+// The round's time (2.x: loop.time(), once a round), and the due timers.
 static void collect_timers(uaio_state_t *st) {
     if (st->py_time) {
         read_py_time(st);
     }
-    uint64_t now = uaio_now_us(st), token;
-    runq_reserve(st);
-    while (uaio_timerq_pop_due(&st->timers, now, &token) == UAIO_OK) {
-        mp_obj_t obj = (mp_obj_t)(uintptr_t)token;
-        if (mp_obj_is_type(obj, &uaio_task_type)) {
-            ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = 0;
-        }
-        uaio_runq_push(st, obj);
-        runq_reserve(st);
-    }
+    collect_due(st);
 }
 
 // The wait between rounds: I/O readiness (and the sleep until the next
@@ -438,5 +461,8 @@ void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wa
     st->cancelled_error = cancelled_error;
     st->py_time = py_time;
     st->py_wait = py_wait;
+    #if defined(__unix__)
+    st->gc_stress = getenv("UAIO_GC_STRESS") != NULL; // whole test suites under GC stress
+    #endif
     MP_STATE_VM(uaio_state) = st;
 }

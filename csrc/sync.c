@@ -171,7 +171,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
 typedef struct _uaio_wait_t {
     mp_obj_base_t base;
     mp_obj_t obj;       // io_wait: the object; park: the WaitQueue
-    uint64_t deadline;  // sleep: when to wake (0: back of the run queue)
+    uint64_t deadline;  // sleep: when to wake (0: just yield)
     uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE
     bool armed;
 } uaio_wait_t;
@@ -191,12 +191,7 @@ static mp_obj_t sleep_iternext(mp_obj_t self_in) {
         return MP_OBJ_STOP_ITERATION;
     }
     uaio_state_t *st = uaio_state();
-    uaio_task_t *t = uaio_cur_task(st, "sleep");
-    if (w->deadline == 0) {
-        uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
-    } else {
-        t->timer = uaio_timer_push(st, w->deadline, MP_OBJ_FROM_PTR(t));
-    }
+    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), w->deadline);
     return mp_const_false;
 }
 

@@ -53,6 +53,7 @@ typedef struct _uaio_state_t {
     uaio_task_t live;      // sentinel of the live-task list
     bool stop, running;
     bool py_time, py_wait; // loop.time() / loop.wait() are overridden
+    bool gc_stress;        // collect garbage before every step (GC safety tests)
 } uaio_state_t;
 
 extern const mp_obj_type_t uaio_task_type;
@@ -70,6 +71,7 @@ void uaio_check(int32_t code);
 uint64_t uaio_now_us(uaio_state_t *st);
 uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us);
 void uaio_runq_push(uaio_state_t *st, mp_obj_t obj);
+void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline);
 uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj);
 void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *task);
 uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what);
