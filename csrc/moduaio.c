@@ -205,6 +205,7 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_WaitQueue), MP_ROM_PTR(&uaio_waitq_type) },
     { MP_ROM_QSTR(MP_QSTR_Lock), MP_ROM_PTR(&uaio_lock_type) },
     { MP_ROM_QSTR(MP_QSTR_ThreadSafeFlag), MP_ROM_PTR(&uaio_tsf_type) },
+    { MP_ROM_QSTR(MP_QSTR_StreamIO), MP_ROM_PTR(&uaio_streamio_type) },
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&mod_init_obj) },
     { MP_ROM_QSTR(MP_QSTR_run), MP_ROM_PTR(&mod_run_obj) },
     { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&mod_stop_obj) },

@@ -87,6 +87,7 @@ void uaio_task_report(uaio_state_t *st, uaio_task_t *t);
 // sync.c
 extern const mp_obj_type_t uaio_lock_type;
 extern const mp_obj_type_t uaio_tsf_type;
+extern const mp_obj_type_t uaio_streamio_type; // streamio.c
 extern const struct _uaio_done_t uaio_done_true_obj, uaio_done_none_obj; // already-done awaitables
 mp_obj_t uaio_await_sleep(int64_t us);
 mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir);

@@ -8,11 +8,35 @@ UAIO_CARGO_TARGET ?=
 UAIO_LIB := $(UAIO_DIR)/target/$(if $(UAIO_CARGO_TARGET),$(UAIO_CARGO_TARGET)/)release/libuaio.a
 UAIO_SRC := $(USERMOD_DIR)/../csrc/moduaio.c
 
-SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c)
+SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c streamio.c)
 CFLAGS_USERMOD += -I$(UAIO_DIR)/include
-# uaio replaces MicroPython's own asyncio scheduler (_asyncio).
-CFLAGS_USERMOD += -DMICROPY_PY_ASYNCIO=0
+# uaio replaces MicroPython's own asyncio scheduler (_asyncio). Spelt as
+# ports that disable it spell it (qemu), or -Werror rejects the redefinition.
+CFLAGS_USERMOD += -DMICROPY_PY_ASYNCIO='(0)'
+
+# Cortex-M ports without a clock or event wait (qemu): UAIO_CORTEXM=1 with
+# UAIO_CORTEXM_HZ=<core clock> adds the SysTick tick and the WFI idle wait;
+# UAIO_PROVIDE_TIME=1 also a `time` module (csrc/port_cortexm.c).
+ifeq ($(UAIO_CORTEXM),1)
+SRC_USERMOD_C += $(USERMOD_DIR)/../csrc/port_cortexm.c
+CFLAGS_USERMOD += -DUAIO_CORTEXM=1 -DUAIO_CORTEXM_HZ=$(UAIO_CORTEXM_HZ)
+CFLAGS_USERMOD += -DUAIO_PROVIDE_TIME=$(if $(filter 1,$(UAIO_PROVIDE_TIME)),1,0)
+endif
+
+ifeq ($(UAIO_CARGO_TARGET),)
+# Hosted ports (unix) link LDFLAGS after the objects.
 LDFLAGS_USERMOD += $(UAIO_LIB)
+else
+# Bare-metal ports link LDFLAGS before the objects, where an archive is never
+# searched, and assign LIBS after including this file: append to LIBS for the
+# firmware link alone.
+$(BUILD)/firmware.elf: LIBS += $(UAIO_LIB)
+ifneq ($(filter thumb%,$(UAIO_CARGO_TARGET)),)
+# ARM unwind tables (Rust's, and libgcc's 64-bit division that the core's µs
+# time brings in) have no place in MicroPython's linker scripts.
+LDFLAGS_USERMOD += -Wl,-T,$(UAIO_DIR)/port/arm_no_unwind.ld
+endif
+endif
 
 # Cargo decides whether anything changed; the module's object waits for the
 # archive so that the link finds it.

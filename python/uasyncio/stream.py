@@ -15,6 +15,10 @@ class Stream:
         self.e = e
         self.p = poll  # what to wait on, when not `s` itself
         self.out_buf = b""
+        self.out_off = 0
+        # Awaitable readinto/write of an existing buffer: no allocation.
+        self._rd = _uaio.StreamIO(s, poll)
+        self._wr = _uaio.StreamIO(s, poll)
 
     def get_extra_info(self, v):
         return self.e[v]
@@ -53,13 +57,9 @@ class Stream:
                 return chunks
             chunks += data
 
-    async def readinto(self, buf):
-        while True:
-            s = self._sock()
-            await _uaio.io_wait(self.p or s, _READ)
-            n = s.readinto(buf)
-            if n is not None:
-                return n
+    def readinto(self, buf):
+        self._sock()
+        return self._rd.readinto(buf)
 
     async def readexactly(self, n):
         r = b""
@@ -86,32 +86,37 @@ class Stream:
 
     def write(self, buf):
         # Buffered; drain() sends. Tried at once when nothing is queued, so
-        # an unblocked stream needs no buffer (and no allocation).
+        # an unblocked stream needs no buffer.
         if not self.out_buf:
             n = self._sock().write(buf)
             if n == len(buf):
                 return
-            if n is not None:
-                buf = buf[n:]
-        self.out_buf += buf
+            if type(buf) is not bytes:
+                buf = bytes(buf)  # the caller may reuse a mutable buffer
+            self.out_buf, self.out_off = buf, n or 0
+        else:
+            self.out_buf = self.out_buf[self.out_off :] + buf
+            self.out_off = 0
 
-    async def drain(self):
+    def drain(self):
         buf = self.out_buf
-        mv = memoryview(buf)
-        off = 0
-        while off < len(mv):
-            s = self._sock()
-            await _uaio.io_wait(self.p or s, _WRITE)
-            n = s.write(mv[off:])
-            if n is not None:
-                off += n
+        if not buf:
+            return _uaio.done_none
+        self._sock()
         self.out_buf = b""
+        return self._wr.write(buf, self.out_off)
 
-    async def awrite(self, buf, off=0, sz=-1):
-        if off or sz != -1:
-            buf = memoryview(buf)[off : len(buf) if sz == -1 else off + sz]
-        self.write(buf)
+    def awrite(self, buf, off=0, sz=-1):
+        # Waits until buf[off:off+sz] is written; the buffer stays the
+        # caller's, so nothing is copied or allocated.
+        if self.out_buf:
+            return self._awrite_after_drain(buf, off, sz)
+        self._sock()
+        return self._wr.write(buf, off, -1 if sz < 0 else off + sz)
+
+    async def _awrite_after_drain(self, buf, off, sz):
         await self.drain()
+        await self.awrite(buf, off, sz)
 
     async def awriteiter(self, iterable):
         for buf in iterable:
