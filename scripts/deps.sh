@@ -5,7 +5,7 @@ set -euo pipefail
 
 APT_PKGS="build-essential pkg-config python3 python3-serial libffi-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libclang-dev
-  valgrind iproute2 util-linux cmake dpkg-dev xz-utils"
+  valgrind strace time iproute2 util-linux cmake dpkg-dev xz-utils"
 RUST_TARGETS="thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf"
 CBINDGEN_VERSION=0.29.4
 

@@ -1,0 +1,9 @@
+# `make bench`: uaio against stock MicroPython 1.25, side by side in one run
+# (bench/README.md). Needs valgrind, strace and /usr/bin/time (`make deps`).
+# BENCH_FLAGS=--quick for smaller work sizes.
+BENCH_OUT   ?= $(BUILD)/bench/results.json
+BENCH_FLAGS ?=
+
+.PHONY: bench
+bench: unix stock
+	python3 bench/run.py --uaio $(UNIX_BIN) --stock $(STOCK_BIN) --out $(BENCH_OUT) $(BENCH_FLAGS)
