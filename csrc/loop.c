@@ -79,8 +79,14 @@ uint64_t uaio_now_us(uaio_state_t *st) {
 
 static void read_py_time(uaio_state_t *st) {
     mp_obj_t t = mp_call_function_0(mp_load_attr(st->loop, MP_QSTR_time));
-    uint64_t ms = 0;
-    uaio_clock_extend(&st->py_clock, (uint64_t)mp_obj_get_int(t), &ms);
+    uint64_t ticks = (uint64_t)mp_obj_get_int(t) & (MICROPY_PY_TIME_TICKS_PERIOD - 1), ms = 0;
+    if (st->py_now == 0) {
+        // The extended clock starts small (not at the tick value), so that
+        // its µs never overflow.
+        uaio_check(uaio_clock_init(&st->py_clock, TICKS_BITS, ticks, 1));
+    }
+    uaio_clock_extend(&st->py_clock, ticks, &ms);
+    st->py_ticks = ticks;
     st->py_now = ms * 1000;
 }
 
@@ -93,16 +99,28 @@ uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us) {
     return d == 0 ? 1 : d;
 }
 
+// The current ms tick, and the µs time at which it began.
+static uint64_t tick_now(uaio_state_t *st, uint64_t *began) {
+    uint64_t now = uaio_now_us(st);
+    if (st->py_time) {
+        *began = now;
+        return st->py_ticks;
+    }
+    *began = now / 1000 * 1000;
+    return now / 1000;
+}
+
 // Ms ticks as the scheduler sees them (loop.time() of the default loop).
 mp_obj_t uaio_ticks(uaio_state_t *st) {
-    uint64_t ms = uaio_now_us(st) / 1000;
-    return MP_OBJ_NEW_SMALL_INT(ms & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
+    uint64_t began;
+    return MP_OBJ_NEW_SMALL_INT(tick_now(st, &began) & (MICROPY_PY_TIME_TICKS_PERIOD - 1));
 }
 
 // The µs time at which ms tick `ticks` begins.
 uint64_t uaio_ticks_time(uaio_state_t *st, mp_int_t ticks) {
-    uint64_t now_ms = uaio_now_us(st) / 1000, t = 0;
-    uaio_check(uaio_ticks_to_time((uint64_t)ticks, now_ms, now_ms * 1000, 1000, TICKS_BITS, &t));
+    uint64_t began, t = 0;
+    uint64_t now_ticks = tick_now(st, &began);
+    uaio_check(uaio_ticks_to_time((uint64_t)ticks, now_ticks, began, 1000, TICKS_BITS, &t));
     return t;
 }
 
@@ -252,7 +270,14 @@ static uint32_t poll_object_hook(void *ctx, uint64_t handle, uint32_t events) {
     return ready;
 }
 
-static const uaio_port_hooks hooks = { .ctx = NULL, .poll_object = poll_object_hook, .idle_wait = NULL };
+#if UAIO_CORTEXM
+int32_t uaio_cortexm_idle_wait(void *ctx, int64_t timeout_us); // port_cortexm.c: WFI
+#define IDLE_WAIT uaio_cortexm_idle_wait
+#else
+#define IDLE_WAIT NULL // poll(2) sleeps
+#endif
+
+static const uaio_port_hooks hooks = { .ctx = NULL, .poll_object = poll_object_hook, .idle_wait = IDLE_WAIT };
 
 // Waits for I/O (at most `timeout_us`; -1: no limit) and makes the tasks of
 // ready objects runnable.
@@ -442,10 +467,14 @@ mp_obj_t uaio_run(mp_obj_t main_in) {
     return ret;
 }
 
-// A fresh scheduler state driven for `loop`; `py_time` / `py_wait`: the
-// loop's class overrides time() / wait() (2.x), which the loop then calls.
-void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
+MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE);
+
+// A fresh scheduler state driven for `loop`, made the current one;
+// `py_time` / `py_wait`: the loop's class overrides time() / wait() (2.x),
+// which the loop then calls.
+mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
     uaio_state_t *st = m_new0(uaio_state_t, 1);
+    st->base.type = &uaio_sched_type;
     uaio_timer_slot *tslots = m_new(uaio_timer_slot, INITIAL_CAPACITY);
     uaio_io_slot *islots = m_new(uaio_io_slot, INITIAL_CAPACITY);
     uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);
@@ -455,7 +484,6 @@ void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wa
     uaio_check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
     mp_uint_t raw = mp_hal_ticks_us();
     uaio_check(uaio_clock_init(&st->clock, HAL_US_BITS, raw, raw));
-    uaio_check(uaio_clock_init(&st->py_clock, TICKS_BITS, 0, 0));
     st->live.prev = st->live.next = &st->live;
     st->loop = loop;
     st->cancelled_error = cancelled_error;
@@ -465,4 +493,5 @@ void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wa
     st->gc_stress = getenv("UAIO_GC_STRESS") != NULL; // whole test suites under GC stress
     #endif
     MP_STATE_VM(uaio_state) = st;
+    return MP_OBJ_FROM_PTR(st);
 }

@@ -30,14 +30,31 @@ static int64_t duration_us(mp_obj_t d, int64_t scale) {
     return v < 0 ? 0 : (int64_t)v * scale;
 }
 
-// init(loop, CancelledError, py_time, py_wait): a fresh scheduler for `loop`.
+// init(loop, CancelledError, py_time, py_wait) -> a fresh scheduler for
+// `loop`, now the current one.
 static mp_obj_t mod_init(size_t n_args, const mp_obj_t *args) {
-    uaio_init(args[0], args[1], mp_obj_is_true(args[2]), mp_obj_is_true(args[3]));
-    return mp_const_none;
+    return uaio_init(args[0], args[1], mp_obj_is_true(args[2]), mp_obj_is_true(args[3]));
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_init_obj, 4, 4, mod_init);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_run_obj, uaio_run);
+
+// use(scheduler) -> the previous one: makes a loop's scheduler current.
+static mp_obj_t mod_use(mp_obj_t sched) {
+    if (!mp_obj_is_type(sched, &uaio_sched_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("expected a Scheduler"));
+    }
+    uaio_state_t *prev = MP_STATE_VM(uaio_state);
+    MP_STATE_VM(uaio_state) = MP_OBJ_TO_PTR(sched);
+    return prev ? MP_OBJ_FROM_PTR(prev) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_use_obj, mod_use);
+
+// new_task(coro) -> a Task that is not scheduled yet (for call_later).
+static mp_obj_t mod_new_task(mp_obj_t coro) {
+    return uaio_task_new(coro);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_new_task_obj, mod_new_task);
 
 static mp_obj_t mod_stop(void) {
     uaio_state()->stop = true;
@@ -208,6 +225,8 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_StreamIO), MP_ROM_PTR(&uaio_streamio_type) },
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&mod_init_obj) },
     { MP_ROM_QSTR(MP_QSTR_run), MP_ROM_PTR(&mod_run_obj) },
+    { MP_ROM_QSTR(MP_QSTR_use), MP_ROM_PTR(&mod_use_obj) },
+    { MP_ROM_QSTR(MP_QSTR_new_task), MP_ROM_PTR(&mod_new_task_obj) },
     { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&mod_stop_obj) },
     { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&mod_push_obj) },
     { MP_ROM_QSTR(MP_QSTR_call_later), MP_ROM_PTR(&mod_call_later_obj) },

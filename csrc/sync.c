@@ -171,10 +171,14 @@ MP_DEFINE_CONST_OBJ_TYPE(
 typedef struct _uaio_wait_t {
     mp_obj_base_t base;
     mp_obj_t obj;       // io_wait: the object; park: the WaitQueue
-    uint64_t deadline;  // sleep: when to wake (0: just yield)
     uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE
     bool armed;
 } uaio_wait_t;
+
+// The sleep's deadline (0: just yield) is kept apart: initialised data must
+// stay 4-aligned, as the qemu MPS2 port's startup copies .data upwards from
+// a load address that is only 4-aligned, in the same RAM.
+static uint64_t sleep_deadline;
 
 // Common to all: the second step finishes, with the result True for park.
 static bool disarm(uaio_wait_t *w) {
@@ -191,7 +195,7 @@ static mp_obj_t sleep_iternext(mp_obj_t self_in) {
         return MP_OBJ_STOP_ITERATION;
     }
     uaio_state_t *st = uaio_state();
-    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), w->deadline);
+    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), sleep_deadline);
     return mp_const_false;
 }
 
@@ -245,14 +249,14 @@ static MP_DEFINE_CONST_OBJ_TYPE(uaio_io_wait_type, MP_QSTR_io_wait, MP_TYPE_FLAG
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_park_type, MP_QSTR_park, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, park_iternext);
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_done_type, MP_QSTR_done, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, done_iternext);
 
-static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, 0, 0, false };
-static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, 0, 0, false };
-static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, 0, 0, false };
+static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, 0, false };
+static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, 0, false };
+static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, 0, false };
 const uaio_done_t uaio_done_true_obj = { { &uaio_done_type }, mp_const_true };
 const uaio_done_t uaio_done_none_obj = { { &uaio_done_type }, mp_const_none };
 
 mp_obj_t uaio_await_sleep(int64_t us) {
-    sleep_singleton.deadline = uaio_deadline_us(uaio_state(), us);
+    sleep_deadline = uaio_deadline_us(uaio_state(), us);
     sleep_singleton.armed = true;
     return MP_OBJ_FROM_PTR(&sleep_singleton);
 }

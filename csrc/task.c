@@ -123,11 +123,11 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
 /******************************************************************************/
 // The type
 
-static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
-    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+// A task for `coro`, not scheduled yet.
+mp_obj_t uaio_task_new(mp_obj_t coro) {
     uaio_state_t *st = uaio_state();
-    uaio_task_t *t = mp_obj_malloc(uaio_task_t, type);
-    t->coro = args[0];
+    uaio_task_t *t = mp_obj_malloc(uaio_task_t, &uaio_task_type);
+    t->coro = coro;
     t->data = mp_const_none;
     t->state = mp_const_true;
     t->timer = 0;
@@ -135,6 +135,20 @@ static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n
     t->flags = 0;
     uaio_task_live_add(st, t);
     return MP_OBJ_FROM_PTR(t);
+}
+
+// Task(coro): a task for the coroutine, scheduled to run (as in CPython, and
+// uasyncio 2.x's Task(coro)).
+static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    mp_obj_t dest[2];
+    mp_load_method_maybe(args[0], MP_QSTR_send, dest);
+    if (dest[0] == MP_OBJ_NULL) {
+        mp_raise_TypeError(MP_ERROR_TEXT("coroutine expected"));
+    }
+    mp_obj_t t = uaio_task_new(args[0]);
+    uaio_runq_push(uaio_state(), t);
+    return t;
 }
 
 static void task_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {

@@ -39,11 +39,13 @@ typedef struct _uaio_waitq_t {
 } uaio_waitq_t;
 
 typedef struct _uaio_state_t {
+    mp_obj_base_t base;    // an object, so that each EventLoop keeps its own
     uaio_timerq timers;
     uaio_io io;
     uaio_clock clock;      // the port's µs counter, extended
     uaio_clock py_clock;   // loop.time() ms ticks, extended (overridden time())
     uint64_t py_now;       // µs time of this round's loop.time()
+    uint64_t py_ticks;     // ... and that reading itself
     mp_obj_t *runq;        // ring of tasks and callables
     size_t runq_cap, runq_head, runq_len;
     mp_obj_t loop;         // the Python loop object
@@ -60,7 +62,8 @@ extern const mp_obj_type_t uaio_task_type;
 extern const mp_obj_type_t uaio_waitq_type;
 
 // loop.c
-void uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait);
+extern const mp_obj_type_t uaio_sched_type;
+mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait);
 mp_obj_t uaio_run(mp_obj_t main);
 void uaio_wait_io(uaio_state_t *st, int64_t timeout_us);
 mp_obj_t uaio_ticks(uaio_state_t *st);
@@ -77,6 +80,7 @@ void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *tas
 uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what);
 
 // task.c
+mp_obj_t uaio_task_new(mp_obj_t coro);
 uaio_task_t *uaio_to_task(mp_obj_t obj);
 void uaio_task_live_add(uaio_state_t *st, uaio_task_t *t);
 void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t value);

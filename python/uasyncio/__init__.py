@@ -23,10 +23,14 @@ _lazy = {
 
 
 def __getattr__(attr):
-    # Streams and queues load on first use.
+    # Streams and queues load on first use; so do submodules
+    # (`from uasyncio import queues`).
     mod = _lazy.get(attr)
-    if mod is None:
+    try:
+        value = __import__(mod or attr, None, None, True, 1)
+    except ImportError:
         raise AttributeError(attr)
-    value = getattr(__import__(mod, None, None, True, 1), attr)
+    if mod:
+        value = getattr(value, attr)
     globals()[attr] = value
     return value

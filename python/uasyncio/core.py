@@ -104,24 +104,35 @@ def _promote(aw):
 
 
 def create_task(coro):
-    if not hasattr(coro, "send"):
-        raise TypeError("coroutine expected")
     get_event_loop()
-    t = Task(coro)
-    _uaio.push(t)
-    return t
+    return Task(coro)  # scheduled
 
 
 class EventLoop:
     # The loop. Subclasses that override time() and/or wait() (2.x: a
     # virtual clock, a custom wait) are honoured: the C loop then calls them.
+    # Each loop has its own scheduler; the one running is the current one.
     _exc_handler = None
 
     def __init__(self, runq_len=16, waitq_len=16):
         global _loop
         _loop = self
         cls = type(self)
-        _uaio.init(self, CancelledError, cls.time is not EventLoop.time, cls.wait is not EventLoop.wait)
+        self._outer = []
+        self._sched = _uaio.init(self, CancelledError, cls.time is not EventLoop.time, cls.wait is not EventLoop.wait)
+
+    # Work done on a loop's behalf goes to its own scheduler, whichever is
+    # current; while it runs, it is the current loop.
+    def __enter__(self):
+        global _loop
+        self._outer.append((_loop, _uaio.use(self._sched)))
+        _loop = self
+
+    def __exit__(self, *exc):
+        global _loop
+        _loop, prev = self._outer.pop()
+        if prev is not None:
+            _uaio.use(prev)
 
     def time(self):
         return _uaio.ticks()
@@ -130,7 +141,8 @@ class EventLoop:
         _uaio.wait_io(delay_ms)
 
     def create_task(self, coro):
-        return create_task(coro)
+        with self:
+            return create_task(coro)
 
     def call_soon(self, callback, *args):
         if hasattr(callback, "send"):
@@ -154,11 +166,13 @@ class EventLoop:
 
     def run_forever(self):
         self._stop_value = None
-        _uaio.run(None)
+        with self:
+            _uaio.run(None)
         return self._stop_value  # 2.x: `yield StopLoop(value)`
 
     def run_until_complete(self, aw):
-        return _uaio.run(_promote(aw))
+        with self:
+            return _uaio.run(_promote(aw))
 
     def stop(self):
         _uaio.stop()
@@ -247,7 +261,7 @@ class _IOWatch:
     async def _watch(self, obj, direction, target, args):
         # A task (IORead) resumes once; a callback runs on every readiness
         # until removed (2.x polling is level-triggered).
-        while True:
+        while self.task is not None:
             await _uaio.io_wait(obj, direction)
             if isinstance(target, Task):
                 _IOWatch._watches.pop((id(obj), direction), None)
@@ -262,13 +276,15 @@ class _IOWatch:
     def remove(obj, direction):
         w = _IOWatch._watches.pop((id(obj), direction), None)
         if w is not None:
-            w.task.cancel()
+            t, w.task = w.task, None
+            if t is not _uaio.cur_task():
+                t.cancel()  # (from inside its own callback, the loop just ends)
 
 
 def _schedule(at, when, callback, args):
     # A coroutine becomes a task; a callback a cancellable Handle.
     if hasattr(callback, "send"):
-        t = Task(callback)
+        t = _uaio.new_task(callback)
         at(when, t)
         return t
     h = Handle(callback, args)

@@ -203,7 +203,7 @@ class Server:
             s.close()
 
 
-async def start_server(cb, host, port, backlog=5, ssl=None):
+async def start_server(cb, host, port, backlog=10, ssl=None):
     # Awaited (modern: returns the Server) or scheduled as a task (2.x).
     import socket
 

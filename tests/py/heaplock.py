@@ -1,0 +1,173 @@
+# The hot paths allocate nothing: with micropython.heap_lock() held, a loop
+# of `await asyncio.sleep_ms(0)` (and short real sleeps), Event.wait/set
+# ping-pong, a contended Lock and ThreadSafeFlag.wait all run without a
+# MemoryError (after a warm-up, unlocked, that sizes the queues).
+import micropython
+import asyncio
+
+try:
+    micropython.heap_lock()
+    micropython.heap_unlock()
+except AttributeError:
+    print("SKIP")
+    raise SystemExit
+
+N = 50
+errors = {}
+count = [0]  # updated by index: storing a small int allocates nothing
+
+
+def result(name):
+    print(name, "no MemoryError" if name not in errors else errors[name])
+
+
+async def sleeper(n):
+    i = 0
+    while i < n:
+        await asyncio.sleep_ms(0)
+        i += 1
+
+
+async def short_sleeper(n):
+    i = 0
+    while i < n:
+        await asyncio.sleep_ms(1)
+        i += 1
+
+
+async def locked_run(name, coro_fn, *args):
+    # Runs coro_fn(*args) with the heap locked; MemoryError recorded.
+    coro = coro_fn(*args)  # created before locking
+    micropython.heap_lock()
+    try:
+        await coro
+        ok = True
+    except MemoryError:
+        ok = False
+    micropython.heap_unlock()
+    if not ok:
+        errors[name] = "MemoryError"
+
+
+# Event ping-pong: two tasks hand the turn back and forth.
+async def ping(e_ping, e_pong, n):
+    i = 0
+    while i < n:
+        e_ping.set()
+        await e_pong.wait()
+        e_pong.clear()
+        i += 1
+
+
+async def pong(e_ping, e_pong, n, stop):
+    i = 0
+    try:
+        while i < n:
+            await e_ping.wait()
+            e_ping.clear()
+            count[0] += 1
+            e_pong.set()
+            i += 1
+    except MemoryError:
+        errors["Event pong task"] = "MemoryError"
+    stop.set()
+
+
+# Lock contention: three tasks take turns.
+async def contender(lock, n, stop):
+    i = 0
+    try:
+        while i < n:
+            await lock.acquire()
+            await asyncio.sleep_ms(0)
+            count[0] += 1
+            lock.release()
+            i += 1
+    except MemoryError:
+        errors["Lock contender task"] = "MemoryError"
+    stop.set()
+
+
+# ThreadSafeFlag: one task waits, another sets.
+async def flag_waiter(flag, n, stop):
+    i = 0
+    try:
+        while i < n:
+            await flag.wait()
+            count[0] += 1
+            i += 1
+    except MemoryError:
+        errors["ThreadSafeFlag waiter task"] = "MemoryError"
+    stop.set()
+
+
+async def flag_setter(flag, n):
+    i = 0
+    while i < n:
+        flag.set()
+        await asyncio.sleep_ms(0)
+        await asyncio.sleep_ms(0)
+        i += 1
+
+
+async def wait_all(events):
+    for e in events:
+        await e.wait()
+
+
+async def main():
+    # sleep_ms(0) and sleep_ms(1).
+    await sleeper(3)  # warm-up
+    await locked_run("sleep_ms(0) loop", sleeper, N)
+    result("sleep_ms(0) loop")
+    await short_sleeper(2)
+    await locked_run("sleep_ms(1) loop", short_sleeper, 5)
+    result("sleep_ms(1) loop")
+
+    # Event: warm-up round, then the same under the lock.
+    for rounds in (3, N):
+        e_ping, e_pong, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        asyncio.create_task(ping(e_ping, e_pong, rounds))
+        asyncio.create_task(pong(e_ping, e_pong, rounds, stop))
+        count[0] = 0
+        if rounds == N:
+            await locked_run("Event wait/set", wait_all, (stop,))
+        else:
+            await stop.wait()
+    result("Event wait/set")
+    print("Event rounds", count[0])
+
+    # Lock with contention.
+    for rounds in (2, N):
+        lock = asyncio.Lock()
+        stops = [asyncio.Event() for i in range(3)]
+        for s in stops:
+            asyncio.create_task(contender(lock, rounds, s))
+        count[0] = 0
+        if rounds == N:
+            await locked_run("Lock acquire/release", wait_all, stops)
+        else:
+            await wait_all(stops)
+    result("Lock acquire/release")
+    print("Lock turns", count[0])
+
+    # ThreadSafeFlag.wait.
+    for rounds in (2, N):
+        flag = asyncio.ThreadSafeFlag()
+        stop = asyncio.Event()
+        asyncio.create_task(flag_waiter(flag, rounds, stop))
+        asyncio.create_task(flag_setter(flag, rounds))
+        count[0] = 0
+        if rounds == N:
+            await locked_run("ThreadSafeFlag wait/set", wait_all, (stop,))
+        else:
+            await stop.wait()
+    result("ThreadSafeFlag wait/set")
+    print("ThreadSafeFlag wakes", count[0])
+
+
+try:
+    asyncio.run(main())
+except MemoryError:
+    micropython.heap_unlock()
+    print("MemoryError out of the loop", errors)
