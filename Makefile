@@ -109,7 +109,7 @@ test-conformance: runner
 test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py UPY_FLAGS="-X heapsize=$(SMALL_HEAP)" RUN_TAG=-smallheap
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
-SMALL_HEAP ?= 512k
+SMALL_HEAP ?= 640k
 
 test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc
 
