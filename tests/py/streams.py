@@ -28,6 +28,10 @@ async def handler(reader, writer):
             writer.write(part)
             await writer.drain()
             await asyncio.sleep_ms(10)
+    elif cmd == b"split":
+        for part in (b"spl", b"it\nnext", b" line\n"):
+            await writer.awrite(part)
+            await asyncio.sleep_ms(10)
     elif cmd == b"short":
         await writer.awrite(b"abc")
     elif cmd == b"digits":
@@ -83,6 +87,14 @@ async def main():
     for i in range(5):
         lines.append(await reader.readline())
     print("readline", lines)
+    await close(reader, writer)
+
+    # Lines that arrive in pieces.
+    reader, writer = await connect(b"split")
+    lines = []
+    for i in range(3):
+        lines.append(await reader.readline())
+    print("readline across writes", lines)
     await close(reader, writer)
 
     # read() and read(-1): everything up to EOF, across several writes.

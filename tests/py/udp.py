@@ -29,9 +29,8 @@ async def main():
     s.bind(addr)
     c = udp.socket(socket.AF_INET)
     srv = asyncio.create_task(server(s))
-    asyncio.create_task(ticker())
-    await asyncio.sleep_ms(12)
-    print("server waiting, loop running", log)
+    await asyncio.create_task(ticker())
+    print("server waiting, loop running", log, srv.done())
     log.clear()
     for msg in (b"one", b"two", b"three"):
         n = await udp.sendto(c, msg, addr)

@@ -135,11 +135,22 @@ async def survives():
     loop.call_soon(bad_cb)
     loop.create_task(bad_task())
     await asyncio.sleep_ms(10)
+    loop.call_later_ms(1, bad_cb)
+    await asyncio.sleep_ms(10)
     return "loop went on"
 
 
 print(loop.run_until_complete(survives()))
 loop.set_exception_handler(None)
+
+# run_until_complete with a generator-based coroutine returns its value too.
+def gen_value():
+    yield
+    yield 5
+    return "generator value"
+
+
+print(loop.run_until_complete(gen_value()))
 
 # 2.x helpers: coroutine() is the identity, ensure_future() and Task()
 # schedule the coroutine and return something awaitable and cancellable.

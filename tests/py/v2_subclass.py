@@ -216,3 +216,30 @@ b = asyncio.new_event_loop()
 t0 = time.ticks_ms()
 print("first loop runs as itself", a.run_until_complete(which(300)) is a, a.t, time.ticks_diff(time.ticks_ms(), t0) < 150)
 print("second loop runs as itself", b.run_until_complete(which(1)) is b)
+
+# 10. Only time() overridden: a real clock shifted to 100 ms before the ticks
+# wrap-around; the default wait sleeps for real, deadlines cross the wrap.
+class ShiftedLoop(EventLoop):
+    def __init__(self):
+        self.offset = time.ticks_diff(time.ticks_add(0, -100), time.ticks_ms())
+        super().__init__()
+
+    def time(self):
+        return time.ticks_add(time.ticks_ms(), self.offset)
+
+
+events = []
+
+
+async def shifted(loop):
+    t0 = time.ticks_ms()
+    loop.call_at_(time.ticks_add(loop.time(), 120), lambda: events.append(("at +120", time.ticks_diff(time.ticks_ms(), t0) >= 120)))
+    loop.call_later_ms(60, lambda: events.append(("later 60", time.ticks_diff(time.ticks_ms(), t0) >= 60)))
+    await asyncio.sleep_ms(150)
+    events.append(("slept 150", 150 <= time.ticks_diff(time.ticks_ms(), t0) < 600))
+    return loop.time()
+
+
+loop = ShiftedLoop()
+end = loop.run_until_complete(shifted(loop))
+print(events, "wrapped", 0 <= end < 1000)

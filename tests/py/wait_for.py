@@ -129,3 +129,18 @@ try:
 except asyncio.TimeoutError:
     print("run raised TimeoutError")
 print(loop.run_until_complete(asyncio.wait_for_ms(slow("ok", 5), 1000)))
+
+
+# wait_for given the object sleep() returns (not a coroutine): MicroPython
+# 1.25 refuses it (TypeError), CPython times out; it must not silently
+# return at once as if the 1 s sleep were over.
+async def sleep_object():
+    t0 = time.ticks_ms()
+    try:
+        r = await asyncio.wait_for(asyncio.sleep(1), 0.05)
+        return "returned %r after %s" % (r, "< 50 ms" if time.ticks_diff(time.ticks_ms(), t0) < 50 else ">= 50 ms")
+    except (asyncio.TimeoutError, TypeError):
+        return "TimeoutError or TypeError"
+
+
+print("wait_for(sleep(1), 0.05):", asyncio.run(sleep_object()))
