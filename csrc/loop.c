@@ -467,14 +467,26 @@ mp_obj_t uaio_run(mp_obj_t main_in) {
     return ret;
 }
 
-MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE);
+// A scheduler that is collected gives back what the core holds (epoll fd).
+static mp_obj_t sched_del(mp_obj_t self_in) {
+    uaio_io_deinit(&((uaio_state_t *)MP_OBJ_TO_PTR(self_in))->io);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(sched_del_obj, sched_del);
+
+static const mp_rom_map_elem_t sched_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&sched_del_obj) },
+};
+static MP_DEFINE_CONST_DICT(sched_locals, sched_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE, locals_dict, &sched_locals);
 
 // A fresh scheduler state driven for `loop`, made the current one;
 // `py_time` / `py_wait`: the loop's class overrides time() / wait() (2.x),
 // which the loop then calls.
 mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
-    uaio_state_t *st = m_new0(uaio_state_t, 1);
-    st->base.type = &uaio_sched_type;
+    uaio_state_t *st = mp_obj_malloc_with_finaliser(uaio_state_t, &uaio_sched_type);
+    memset((char *)st + sizeof(st->base), 0, sizeof(*st) - sizeof(st->base));
     uaio_timer_slot *tslots = m_new(uaio_timer_slot, INITIAL_CAPACITY);
     uaio_io_slot *islots = m_new(uaio_io_slot, INITIAL_CAPACITY);
     uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "py/objint.h"
+#include "py/mperrno.h"
 #include "py/smallint.h"
 #include "uaio_mp.h"
 
@@ -210,6 +211,23 @@ static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 
+// io_close(obj): `obj` is being closed: tasks waiting on it get OSError(EBADF)
+// (with an epoll set, the kernel would forget a closed fd silently).
+static mp_obj_t mod_io_close(mp_obj_t obj) {
+    uaio_state_t *st = uaio_state();
+    for (uint32_t dir = UAIO_READ; dir <= UAIO_WRITE; ++dir) {
+        uint64_t token;
+        if (uaio_io_disarm(&st->io, (uintptr_t)obj, dir, &token) == UAIO_OK) {
+            uaio_task_t *t = (uaio_task_t *)(uintptr_t)token;
+            t->flags &= ~(TASK_IO_READ | TASK_IO_WRITE);
+            t->data = mp_const_none;
+            uaio_task_cancel(st, t, mp_obj_new_exception_arg1(&mp_type_OSError, MP_OBJ_NEW_SMALL_INT(MP_EBADF)));
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_io_close_obj, mod_io_close);
+
 // park(q): an awaitable that parks the current task in WaitQueue `q`.
 static mp_obj_t mod_park(mp_obj_t q) {
     if (!mp_obj_is_type(q, &uaio_waitq_type)) {
@@ -256,6 +274,7 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_io_wait), MP_ROM_PTR(&mod_io_wait_obj) },
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
+    { MP_ROM_QSTR(MP_QSTR_io_close), MP_ROM_PTR(&mod_io_close_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_io), MP_ROM_PTR(&mod_wait_io_obj) },
     { MP_ROM_QSTR(MP_QSTR_done_true), MP_ROM_PTR(&uaio_done_true_obj) },
     { MP_ROM_QSTR(MP_QSTR_done_none), MP_ROM_PTR(&uaio_done_none_obj) },

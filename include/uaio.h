@@ -58,6 +58,10 @@
 // into slices this long (µs) so that they are asked again.
 #define UAIO_OBJECT_POLL_US 1000
 
+// Below this many armed fds, one ppoll is cheaper than keeping epoll
+// registrations up to date.
+#define FROM_FDS 32
+
 // Extends a counter that wraps at `2^bits` into monotonic `u64` time.
 //
 // Extend (`uaio_clock_extend`) at least once per counter period (each call may
@@ -83,10 +87,15 @@ typedef struct {
   // Fired directions not yet taken (READ | WRITE), and in the two bits
   // above them which of those fired with an error.
   uint8_t ready;
-  uint16_t _pad;
+  // In the ready list.
+  uint8_t in_ready;
+  // What the host's event queue (epoll) watches for this slot: the
+  // directions, and the fd (-1: nothing). Kept when the slot is freed,
+  // until the wait takes the registration back.
+  uint8_t kernel_dirs;
   // Next slot in the free list or in the ready list.
   uint32_t next;
-  uint32_t in_ready;
+  int32_t kernel_fd;
 } uaio_io_slot;
 
 // Same layout as the host's `struct pollfd`: scratch for the host wait.
@@ -108,6 +117,12 @@ typedef struct {
   uint32_t ready_tail;
   // Armed fds (READ or WRITE interest, fd >= 0): what a poll(2) must watch.
   uint32_t armed_fds;
+  // Armed objects without fd: what the poll_object hook is asked about.
+  uint32_t armed_objects;
+  // Slots whose waits changed since the last [`Registry::take_changed`]:
+  // `changed_from..changed_to`.
+  uint32_t changed_from;
+  uint32_t changed_to;
 } uaio_io_state;
 
 // The registry of I/O waits over caller storage (fields private).
@@ -115,6 +130,8 @@ typedef struct {
   uaio_io_slot *slots;
   uaio_pollfd *pollfds;
   uint32_t cap;
+  // The host's event queue (Linux epoll) once many fds wait; else -1.
+  int32_t epfd;
   uaio_io_state core;
 } uaio_io;
 
@@ -245,6 +262,13 @@ int32_t uaio_io_disarm(uaio_io *r, uint64_t handle, uint32_t dir, uint64_t *out_
 // # Safety
 // `r` is NULL or initialised; the out-pointers are NULL or valid.
 int32_t uaio_io_take_ready(uaio_io *r, uint64_t *out_token, uint32_t *out_events);
+
+// Releases what the registry holds besides its storage (the host's event
+// queue, where one was opened). The registry is empty afterwards.
+//
+// # Safety
+// `r` is NULL or initialised.
+int32_t uaio_io_deinit(uaio_io *r);
 
 // Number of registered objects (0 for NULL).
 //

@@ -33,10 +33,15 @@ pub struct IoSlot {
     /// Fired directions not yet taken (READ | WRITE), and in the two bits
     /// above them which of those fired with an error.
     ready: u8,
-    _pad: u16,
+    /// In the ready list.
+    in_ready: u8,
+    /// What the host's event queue (epoll) watches for this slot: the
+    /// directions, and the fd (-1: nothing). Kept when the slot is freed,
+    /// until the wait takes the registration back.
+    kernel_dirs: u8,
     /// Next slot in the free list or in the ready list.
     next: u32,
-    in_ready: u32,
+    kernel_fd: i32,
 }
 
 /// Errors of the registry.
@@ -72,6 +77,21 @@ pub struct Registry {
     ready_tail: u32,
     /// Armed fds (READ or WRITE interest, fd >= 0): what a poll(2) must watch.
     armed_fds: u32,
+    /// Armed objects without fd: what the poll_object hook is asked about.
+    armed_objects: u32,
+    /// Slots whose waits changed since the last [`Registry::take_changed`]:
+    /// `changed_from..changed_to`.
+    changed_from: u32,
+    changed_to: u32,
+}
+
+/// What a slot counts as: (armed fds, armed objects without fd).
+fn kind(s: &IoSlot) -> (u32, u32) {
+    match (s.armed != 0, s.fd >= 0) {
+        (true, true) => (1, 0),
+        (true, false) => (0, 1),
+        _ => (0, 0),
+    }
 }
 
 impl Default for Registry {
@@ -90,7 +110,38 @@ impl Registry {
             ready_head: NONE,
             ready_tail: NONE,
             armed_fds: 0,
+            armed_objects: 0,
+            changed_from: NONE,
+            changed_to: 0,
         }
+    }
+
+    /// Accounts for slot `index` changing from `before` (its `kind`) to `after`.
+    fn note(&mut self, index: u32, before: (u32, u32), after: (u32, u32)) {
+        self.armed_fds = self.armed_fds + after.0 - before.0;
+        self.armed_objects = self.armed_objects + after.1 - before.1;
+        self.changed_from = self.changed_from.min(index);
+        self.changed_to = self.changed_to.max(index + 1);
+    }
+
+    /// The slots whose waits changed since the last call (a host event queue
+    /// brings just those up to date).
+    pub fn take_changed(&mut self) -> core::ops::Range<u32> {
+        let r = self.changed_from.min(self.changed_to)..self.changed_to;
+        self.changed_from = NONE;
+        self.changed_to = 0;
+        r
+    }
+
+    /// Marks every slot in use as changed (a new host event queue).
+    pub fn mark_all_changed(&mut self) {
+        self.changed_from = 0;
+        self.changed_to = self.hwm;
+    }
+
+    /// Number of armed objects without a file descriptor.
+    pub fn object_count(&self) -> u32 {
+        self.armed_objects
     }
 
     /// Registered objects.
@@ -140,7 +191,7 @@ impl Registry {
         if u32::from(s.armed | s.ready) & dir != 0 {
             return Err(IoError::Busy);
         }
-        let had_fd = s.armed != 0 && s.fd >= 0;
+        let before = kind(s);
         s.fd = fd;
         s.armed |= dir as u8;
         if dir == READ {
@@ -148,8 +199,8 @@ impl Registry {
         } else {
             s.write_token = token;
         }
-        let has_fd = fd >= 0;
-        self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
+        let after = kind(s);
+        self.note(index, before, after);
         Ok(())
     }
 
@@ -170,12 +221,12 @@ impl Registry {
         } else {
             s.write_token
         };
-        let had_fd = s.armed != 0 && s.fd >= 0;
+        let before = kind(s);
         s.armed &= !d;
         s.ready &= !(d | d << 2);
-        let has_fd = s.armed != 0 && s.fd >= 0;
+        let after = kind(s);
         let unqueue = s.in_ready != 0 && s.ready == 0;
-        self.armed_fds = self.armed_fds + u32::from(has_fd) - u32::from(had_fd);
+        self.note(index, before, after);
         if unqueue {
             self.unlink_ready(slots, index);
         }
@@ -225,12 +276,10 @@ impl Registry {
         if fire == 0 {
             return 0;
         }
-        let had_fd = s.fd >= 0;
+        let before = kind(s);
         s.armed &= !fire;
         s.ready |= fire | if err { fire << 2 } else { 0 };
-        if s.armed == 0 && had_fd {
-            self.armed_fds -= 1;
-        }
+        let after = kind(s);
         let queued = s.in_ready != 0;
         s.in_ready = 1;
         if !queued {
@@ -241,6 +290,7 @@ impl Registry {
             }
             self.ready_tail = index;
         }
+        self.note(index, before, after);
         fire.count_ones()
     }
 
@@ -296,6 +346,27 @@ impl Registry {
             })
     }
 
+    /// What slot `index` should have the host's event queue watch, and what
+    /// it does watch: ((fd, directions) wanted, (fd, directions) watched);
+    /// fd -1 for nothing. For slots below [`Registry::high_water`].
+    pub fn kernel_state(&self, slots: &[IoSlot], index: u32) -> Option<((i32, u32), (i32, u32))> {
+        let s = slots.get(index as usize)?;
+        let want = if s.armed != 0 && s.fd >= 0 {
+            (s.fd, u32::from(s.armed))
+        } else {
+            (-1, 0)
+        };
+        Some((want, (s.kernel_fd, u32::from(s.kernel_dirs))))
+    }
+
+    /// Records what the host's event queue now watches for slot `index`.
+    pub fn set_kernel_state(&mut self, slots: &mut [IoSlot], index: u32, fd: i32, dirs: u32) {
+        if let Some(s) = slots.get_mut(index as usize) {
+            s.kernel_fd = fd;
+            s.kernel_dirs = (dirs & (READ | WRITE)) as u8;
+        }
+    }
+
     /// The wait of slot `index`, if armed: (handle, fd, armed directions).
     pub fn armed_at(&self, slots: &[IoSlot], index: u32) -> Option<(u64, i32, u32)> {
         let s = slots.get(index as usize).filter(|s| s.armed != 0)?;
@@ -324,23 +395,27 @@ impl Registry {
     }
 
     fn alloc(&mut self, slots: &mut [IoSlot], handle: u64) -> Result<u32, IoError> {
-        let index = if self.free != NONE {
+        // A freed slot may still be watched by the host's event queue.
+        let (index, kernel_fd, kernel_dirs) = if self.free != NONE {
             let i = self.free;
-            self.free = slots.get(i as usize).ok_or(IoError::Full)?.next;
-            i
+            let s = slots.get(i as usize).ok_or(IoError::Full)?;
+            self.free = s.next;
+            (i, s.kernel_fd, s.kernel_dirs)
         } else {
             let cap = u32::try_from(slots.len()).unwrap_or(NONE - 1).min(NONE - 1);
             if self.hwm >= cap {
                 return Err(IoError::Full);
             }
             self.hwm += 1;
-            self.hwm - 1
+            (self.hwm - 1, -1, 0)
         };
         let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
         *s = IoSlot {
             handle,
             fd: -1,
             next: NONE,
+            kernel_fd,
+            kernel_dirs,
             ..IoSlot::default()
         };
         self.len += 1;
@@ -358,6 +433,8 @@ impl Registry {
         *s = IoSlot {
             next: self.free,
             fd: -1,
+            kernel_fd: s.kernel_fd,
+            kernel_dirs: s.kernel_dirs,
             ..IoSlot::default()
         };
         self.free = index;

@@ -31,6 +31,7 @@ class Stream:
         s = self.s
         if s is not None:
             self.s = None
+            _uaio.io_close(self.p or s)  # a task still waiting on it gets OSError
             s.close()
 
     async def aclose(self):

@@ -22,6 +22,8 @@ pub struct uaio_io {
     pub(super) slots: *mut IoSlot,
     pub(super) pollfds: *mut uaio_pollfd,
     pub(super) cap: u32,
+    /// The host's event queue (Linux epoll) once many fds wait; else -1.
+    pub(super) epfd: i32,
     pub(super) core: Registry,
 }
 
@@ -76,6 +78,7 @@ pub unsafe extern "C" fn uaio_io_init(
                 slots,
                 pollfds,
                 cap,
+                epfd: -1,
                 core: Registry::new(),
             },
         )
@@ -155,6 +158,23 @@ pub unsafe extern "C" fn uaio_io_take_ready(
         put(out_token, ready.token);
         put(out_events, ready.events);
     }
+    UAIO_OK
+}
+
+/// Releases what the registry holds besides its storage (the host's event
+/// queue, where one was opened). The registry is empty afterwards.
+///
+/// # Safety
+/// `r` is NULL or initialised.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
+    // SAFETY: by contract.
+    let Some(r) = (unsafe { r.as_mut() }) else {
+        return UAIO_EINVAL;
+    };
+    super::wait::close_event_queue(r.epfd);
+    r.epfd = -1;
+    r.core = Registry::new();
     UAIO_OK
 }
 

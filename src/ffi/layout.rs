@@ -25,7 +25,7 @@ const_assert_eq!(align_of::<uaio_clock>(), 8);
 // Pointer, u32, then 8-aligned state of 24 bytes.
 const_assert_eq!(size_of::<uaio_timerq>(), if P == 8 { 40 } else { 32 });
 const_assert_eq!(align_of::<uaio_timerq>(), 8);
-// Two pointers, u32, then six u32.
-const_assert_eq!(size_of::<uaio_io>(), if P == 8 { 48 } else { 36 });
+// Two pointers, u32, i32, then nine u32.
+const_assert_eq!(size_of::<uaio_io>(), if P == 8 { 64 } else { 52 });
 const_assert_eq!(align_of::<uaio_io>(), P);
 const_assert_eq!(size_of::<uaio_port_hooks>(), 3 * P);

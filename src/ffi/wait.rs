@@ -45,6 +45,11 @@ pub unsafe extern "C" fn uaio_io_wait(
     timeout_us: i64,
     hooks: *const uaio_port_hooks,
 ) -> i32 {
+    if r.is_null() {
+        return UAIO_EINVAL;
+    }
+    // SAFETY: checked non-NULL; initialised by contract.
+    let mut epfd = unsafe { (*r).epfd };
     // SAFETY: by contract.
     let Some((core, slots, fds)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
@@ -59,7 +64,10 @@ pub unsafe extern "C" fn uaio_io_wait(
         timeout_us.max(-1)
     };
     // SAFETY: hooks valid by contract.
-    match unsafe { host_wait(core, slots, fds, hooks, timeout) } {
+    let result = unsafe { host_wait(core, slots, fds, &mut epfd, hooks, timeout) };
+    // SAFETY: checked non-NULL above; the borrows of `parts` have ended.
+    unsafe { (*r).epfd = epfd };
+    match result {
         Ok(n) => fired += n,
         Err(e) => return e,
     }
@@ -77,6 +85,9 @@ unsafe fn poll_objects(
 ) -> u32 {
     let Some(h) = hooks else { return 0 };
     let Some(poll) = h.poll_object else { return 0 };
+    if core.object_count() == 0 {
+        return 0;
+    }
     let mut fired = 0;
     for i in 0..core.high_water() {
         let Some((handle, fd, armed)) = core.armed_at(slots, i) else {
@@ -92,10 +103,6 @@ unsafe fn poll_objects(
     fired
 }
 
-fn has_objects(core: &Registry, slots: &[IoSlot]) -> bool {
-    (0..core.high_water()).any(|i| matches!(core.armed_at(slots, i), Some((_, fd, _)) if fd < 0))
-}
-
 /// poll(2) over the armed fds, then the objects again.
 ///
 /// # Safety
@@ -105,6 +112,7 @@ unsafe fn host_wait(
     core: &mut Registry,
     slots: &mut [IoSlot],
     fds: &mut [uaio_pollfd],
+    epfd: &mut i32,
     hooks: Option<&uaio_port_hooks>,
     mut timeout: i64,
 ) -> Result<u32, i32> {
@@ -114,9 +122,26 @@ unsafe fn host_wait(
     const _: () =
         assert!(core::mem::align_of::<uaio_pollfd>() == core::mem::align_of::<libc::pollfd>());
 
-    let objects = has_objects(core, slots) && hooks.is_some_and(|h| h.poll_object.is_some());
+    let objects = core.object_count() > 0 && hooks.is_some_and(|h| h.poll_object.is_some());
     if objects && !(0..=UAIO_OBJECT_POLL_US).contains(&timeout) {
         timeout = UAIO_OBJECT_POLL_US;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if *epfd >= 0 || core.fd_count() >= epoll::FROM_FDS {
+        if *epfd < 0 {
+            // SAFETY: no pointers involved.
+            *epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+            core.take_changed();
+            core.mark_all_changed();
+        }
+        if *epfd >= 0 {
+            let mut fired = epoll::wait(*epfd, core, slots, timeout)?;
+            if objects && timeout != 0 {
+                // SAFETY: by contract.
+                fired += unsafe { poll_objects(core, slots, hooks) };
+            }
+            return Ok(fired);
+        }
     }
     let mut n = 0usize;
     for i in 0..core.high_water() {
@@ -241,6 +266,7 @@ unsafe fn host_wait(
     core: &mut Registry,
     slots: &mut [IoSlot],
     _fds: &mut [uaio_pollfd],
+    _epfd: &mut i32,
     hooks: Option<&uaio_port_hooks>,
     timeout: i64,
 ) -> Result<u32, i32> {
@@ -257,4 +283,177 @@ unsafe fn host_wait(
     }
     // SAFETY: by contract.
     Ok(unsafe { poll_objects(core, slots, hooks) })
+}
+
+/// Closes the event queue `epfd` (where there is one: >= 0).
+pub(super) fn close_event_queue(epfd: i32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if epfd >= 0 {
+        // SAFETY: an fd this module opened; no pointers involved.
+        unsafe { libc::close(epfd) };
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = epfd;
+}
+
+/// Linux: once many fds wait, an epoll set, so that idle fds cost nothing
+/// per wait. Its registrations follow the registry's armed fds, brought up to
+/// date before each wait: registrations that go or change fd are removed
+/// first, then the others added, so that a closed fd whose number a new
+/// socket reuses never removes the new socket's registration. Events carry
+/// the slot index; a slot that no longer waits for them ignores them.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod epoll {
+    use super::super::{UAIO_EINTR, UAIO_EIO};
+    use crate::poll::{IoSlot, Registry, ERROR, READ, WRITE};
+
+    /// Below this many armed fds, one ppoll is cheaper than keeping epoll
+    /// registrations up to date.
+    pub const FROM_FDS: u32 = 32;
+    const BATCH: usize = 64;
+
+    /// The kernel's timespec (64-bit on every Linux ABI).
+    #[repr(C)]
+    struct KernelTimespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+
+    fn errno() -> i32 {
+        // SAFETY: this thread's errno location, always valid.
+        unsafe { *libc::__errno_location() }
+    }
+
+    fn ctl(epfd: i32, op: i32, fd: i32, dirs: u32, index: u32) -> i32 {
+        let mut events = 0u32;
+        if dirs & READ != 0 {
+            events |= libc::EPOLLIN as u32;
+        }
+        if dirs & WRITE != 0 {
+            events |= libc::EPOLLOUT as u32;
+        }
+        let mut ev = libc::epoll_event {
+            events,
+            u64: u64::from(index),
+        };
+        // SAFETY: `ev` is valid for the call.
+        unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) }
+    }
+
+    /// Brings the epoll set up to date with the armed fds; an fd the kernel
+    /// refuses (closed) wakes its waiters with ERROR.
+    fn sync(epfd: i32, core: &mut Registry, slots: &mut [IoSlot]) -> u32 {
+        let mut fired = 0;
+        let changed = core.take_changed();
+        for i in changed.clone() {
+            let Some((want, have)) = core.kernel_state(slots, i) else {
+                continue;
+            };
+            if have.0 >= 0 && have.0 != want.0 {
+                ctl(epfd, libc::EPOLL_CTL_DEL, have.0, 0, i); // gone already if closed
+                core.set_kernel_state(slots, i, -1, 0);
+            }
+        }
+        for i in 0..core.high_water() {
+            let Some((want, have)) = core.kernel_state(slots, i) else {
+                continue;
+            };
+            if want.0 < 0 || want == have {
+                continue;
+            }
+            let op = if have.0 == want.0 {
+                libc::EPOLL_CTL_MOD
+            } else {
+                libc::EPOLL_CTL_ADD
+            };
+            let mut rc = ctl(epfd, op, want.0, want.1, i);
+            if rc < 0 && (errno() == libc::EEXIST || errno() == libc::ENOENT) {
+                let other = if op == libc::EPOLL_CTL_ADD {
+                    libc::EPOLL_CTL_MOD
+                } else {
+                    libc::EPOLL_CTL_ADD
+                };
+                rc = ctl(epfd, other, want.0, want.1, i);
+            }
+            if rc < 0 {
+                fired += core.fire(slots, i, ERROR);
+            } else {
+                core.set_kernel_state(slots, i, want.0, want.1);
+            }
+        }
+        fired
+    }
+
+    pub fn wait(
+        epfd: i32,
+        core: &mut Registry,
+        slots: &mut [IoSlot],
+        timeout_us: i64,
+    ) -> Result<u32, i32> {
+        let mut fired = sync(epfd, core, slots);
+        let timeout_us = if fired > 0 { 0 } else { timeout_us };
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; BATCH];
+        let ts = KernelTimespec {
+            tv_sec: timeout_us / 1_000_000,
+            tv_nsec: (timeout_us % 1_000_000) * 1000,
+        };
+        let tsp: *const KernelTimespec = if timeout_us < 0 {
+            core::ptr::null()
+        } else {
+            &ts
+        };
+        // SAFETY: `events` holds BATCH entries; `tsp` is NULL or valid; a
+        // NULL sigmask keeps the thread's mask.
+        let mut n = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait2,
+                epfd,
+                events.as_mut_ptr(),
+                BATCH as i32,
+                tsp,
+                core::ptr::null::<u8>(),
+                0usize,
+            )
+        } as i32;
+        if n < 0 && errno() == libc::ENOSYS {
+            // Kernels before 5.11: whole ms, rounded up (never early).
+            let ms = if timeout_us < 0 {
+                -1
+            } else {
+                i32::try_from((timeout_us + 999) / 1000).unwrap_or(i32::MAX)
+            };
+            // SAFETY: as above.
+            n = unsafe { libc::epoll_wait(epfd, events.as_mut_ptr(), BATCH as i32, ms) };
+        }
+        if n < 0 {
+            return Err(if errno() == libc::EINTR {
+                UAIO_EINTR
+            } else {
+                UAIO_EIO
+            });
+        }
+        for e in events.iter().take(n as usize) {
+            let (bits, data) = (e.events, e.u64);
+            let Ok(index) = u32::try_from(data) else {
+                continue;
+            };
+            let mut ev = 0;
+            if bits & libc::EPOLLIN as u32 != 0 {
+                ev |= READ;
+            }
+            if bits & libc::EPOLLOUT as u32 != 0 {
+                ev |= WRITE;
+            }
+            if bits & (libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0 {
+                ev |= ERROR;
+            }
+            // Only for the fd the slot waits on now (fire masks by armed).
+            if let Some(((want_fd, _), (have_fd, _))) = core.kernel_state(slots, index) {
+                if want_fd >= 0 && want_fd == have_fd {
+                    fired += core.fire(slots, index, ev);
+                }
+            }
+        }
+        Ok(fired)
+    }
 }

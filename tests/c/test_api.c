@@ -71,7 +71,7 @@ STATIC_ASSERT(sizeof(uaio_clock) == 24, clock_size);
 STATIC_ASSERT(ALIGNOF(uaio_clock) == 8, clock_align);
 STATIC_ASSERT(sizeof(uaio_timerq) == (PTR_IS_64 ? 40 : 32), timerq_size);
 STATIC_ASSERT(ALIGNOF(uaio_timerq) == 8, timerq_align);
-STATIC_ASSERT(sizeof(uaio_io) == (PTR_IS_64 ? 48 : 36), io_size);
+STATIC_ASSERT(sizeof(uaio_io) == (PTR_IS_64 ? 64 : 52), io_size);
 STATIC_ASSERT(ALIGNOF(uaio_io) == sizeof(void *), io_align);
 STATIC_ASSERT(sizeof(uaio_port_hooks) == 3 * sizeof(void *), hooks_size);
 STATIC_ASSERT(ALIGNOF(uaio_port_hooks) == sizeof(void *), hooks_align);

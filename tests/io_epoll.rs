@@ -1,0 +1,177 @@
+//! The host event queue (Linux epoll) that the wait switches to once many
+//! fds wait: the same one-shot semantics as the ppoll path.
+#![cfg(target_os = "linux")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::mem::MaybeUninit;
+use std::os::unix::io::AsRawFd;
+use std::os::unix::net::UnixStream;
+use uaio::ffi::*;
+use uaio::poll::IoSlot;
+
+const N: usize = 48; // above the switch-over to epoll
+
+struct Reg {
+    r: Box<MaybeUninit<uaio_io>>,
+    _slots: Vec<IoSlot>,
+    _fds: Vec<uaio_pollfd>,
+}
+
+impl Reg {
+    fn new(cap: usize) -> Reg {
+        let mut slots = vec![IoSlot::default(); cap];
+        let mut fds = vec![uaio_pollfd::default(); cap];
+        let mut r = Box::new(MaybeUninit::<uaio_io>::uninit());
+        // SAFETY: valid storage for `cap` slots and pollfds, kept alive in Reg.
+        let rc = unsafe {
+            uaio_io_init(
+                r.as_mut_ptr(),
+                slots.as_mut_ptr(),
+                fds.as_mut_ptr(),
+                cap as u32,
+            )
+        };
+        assert_eq!(rc, UAIO_OK);
+        Reg {
+            r,
+            _slots: slots,
+            _fds: fds,
+        }
+    }
+    fn p(&mut self) -> *mut uaio_io {
+        self.r.as_mut_ptr()
+    }
+    fn wait(&mut self, us: i64) -> i32 {
+        // SAFETY: initialised registry; no hooks.
+        unsafe { uaio_io_wait(self.p(), us, std::ptr::null()) }
+    }
+    fn take_all(&mut self) -> BTreeSet<(u64, u32)> {
+        let mut out = BTreeSet::new();
+        let (mut tok, mut ev) = (0u64, 0u32);
+        // SAFETY: initialised registry, valid out-pointers.
+        while unsafe { uaio_io_take_ready(self.p(), &mut tok, &mut ev) } == UAIO_OK {
+            out.insert((tok, ev));
+        }
+        out
+    }
+}
+
+impl Drop for Reg {
+    fn drop(&mut self) {
+        // SAFETY: initialised registry.
+        assert_eq!(unsafe { uaio_io_deinit(self.p()) }, UAIO_OK);
+    }
+}
+
+#[test]
+fn many_fds_fire_one_shot_and_follow_changes() {
+    let pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
+    let mut reg = Reg::new(64);
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        // SAFETY: initialised registry.
+        assert_eq!(
+            unsafe {
+                uaio_io_arm(
+                    reg.p(),
+                    i as u64 + 1,
+                    a.as_raw_fd(),
+                    UAIO_READ,
+                    i as u64 + 100,
+                )
+            },
+            UAIO_OK
+        );
+    }
+    assert_eq!(reg.wait(0), 0);
+    (&pairs[7].1).write_all(b"x").unwrap();
+    (&pairs[40].1).write_all(b"x").unwrap();
+    assert_eq!(reg.wait(1_000_000), 2);
+    assert_eq!(
+        reg.take_all(),
+        BTreeSet::from([(107, UAIO_READ), (140, UAIO_READ)])
+    );
+    // One-shot: still readable, but nobody waits any more.
+    assert_eq!(reg.wait(0), 0);
+    // Re-arm one of them (a freed slot is reused): it fires again.
+    // SAFETY: initialised registry.
+    assert_eq!(
+        unsafe { uaio_io_arm(reg.p(), 41, pairs[40].0.as_raw_fd(), UAIO_READ, 240) },
+        UAIO_OK
+    );
+    assert_eq!(reg.wait(1_000_000), 1);
+    assert_eq!(reg.take_all(), BTreeSet::from([(240, UAIO_READ)]));
+    // A disarmed wait does not fire even when its fd becomes ready.
+    let mut tok = 0;
+    // SAFETY: initialised registry.
+    assert_eq!(
+        unsafe { uaio_io_disarm(reg.p(), 3, UAIO_READ, &mut tok) },
+        UAIO_OK
+    );
+    (&pairs[2].1).write_all(b"x").unwrap();
+    assert_eq!(reg.wait(20_000), 0);
+    // WRITE on an armed READ object: both directions, one event each.
+    // SAFETY: initialised registry.
+    assert_eq!(
+        unsafe { uaio_io_arm(reg.p(), 10, pairs[9].0.as_raw_fd(), UAIO_WRITE, 310) },
+        UAIO_OK
+    );
+    assert_eq!(reg.wait(1_000_000), 1);
+    assert_eq!(reg.take_all(), BTreeSet::from([(310, UAIO_WRITE)]));
+}
+
+#[test]
+fn a_wait_never_ends_early_and_hang_up_is_an_error() {
+    let mut pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
+    let mut reg = Reg::new(64);
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        // SAFETY: initialised registry.
+        assert_eq!(
+            unsafe { uaio_io_arm(reg.p(), i as u64 + 1, a.as_raw_fd(), UAIO_READ, i as u64) },
+            UAIO_OK
+        );
+    }
+    let t0 = std::time::Instant::now();
+    assert_eq!(reg.wait(25_000), 0);
+    assert!(t0.elapsed() >= std::time::Duration::from_micros(25_000));
+    // The peer goes away: the waiter wakes with ERROR.
+    let (_a, b) = pairs.remove(5); // `_a` (not `_`): the waiting end stays open
+    drop(b);
+    assert_eq!(reg.wait(1_000_000), 1);
+    let got = reg.take_all();
+    assert_eq!(got.len(), 1);
+    let (tok, ev) = *got.iter().next().unwrap();
+    assert_eq!(tok, 5);
+    assert_ne!(ev & UAIO_READ, 0);
+}
+
+#[test]
+fn an_fd_the_kernel_refuses_wakes_its_waiter() {
+    let pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
+    let mut reg = Reg::new(64);
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        // SAFETY: initialised registry.
+        assert_eq!(
+            unsafe { uaio_io_arm(reg.p(), i as u64 + 1, a.as_raw_fd(), UAIO_READ, i as u64) },
+            UAIO_OK
+        );
+    }
+    assert_eq!(reg.wait(0), 0);
+    // An fd number that is not open: refused when registered, so an error.
+    // SAFETY: initialised registry.
+    assert_eq!(
+        unsafe { uaio_io_arm(reg.p(), 999, 100_000, UAIO_READ, 999) },
+        UAIO_OK
+    );
+    assert_eq!(reg.wait(1_000_000), 1);
+    assert_eq!(
+        reg.take_all(),
+        BTreeSet::from([(999, UAIO_READ | UAIO_ERROR)])
+    );
+}
