@@ -24,6 +24,8 @@ help:
 	@echo "make lib           build $(UAIO_LIB)"
 	@echo "make header        regenerate include/uaio.h;  make check-header: fail if stale"
 	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN)"
+	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
+	@echo "make bench         stock vs uaio, side by side"
 	@echo "make clean"
 
 deps:
@@ -111,7 +113,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc
+test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc qemu-test-all
 
 clean:
 	cargo clean

@@ -5,6 +5,7 @@
 
 #include "py/objint.h"
 #include "py/mperrno.h"
+#include "py/gc.h"
 #include "py/smallint.h"
 #include "uaio_mp.h"
 
@@ -245,8 +246,20 @@ static mp_obj_t mod_wait_io(mp_obj_t ms) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_wait_io_obj, mod_wait_io);
 
+// Called on every import of the module. After a soft reset the scheduler
+// it points to went with the old heap: its block is no longer allocated.
+static mp_obj_t mod___init__(void) {
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
+    if (st != NULL && (gc_nbytes(st) == 0 || st->base.type != &uaio_sched_type)) {
+        MP_STATE_VM(uaio_state) = NULL;
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(mod___init___obj, mod___init__);
+
 static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__uaio) },
+    { MP_ROM_QSTR(MP_QSTR___init__), MP_ROM_PTR(&mod___init___obj) },
     { MP_ROM_QSTR(MP_QSTR_Task), MP_ROM_PTR(&uaio_task_type) },
     { MP_ROM_QSTR(MP_QSTR_WaitQueue), MP_ROM_PTR(&uaio_waitq_type) },
     { MP_ROM_QSTR(MP_QSTR_Lock), MP_ROM_PTR(&uaio_lock_type) },

@@ -1,15 +1,10 @@
 # The modern (MicroPython 1.25) interface from the same package: Task
 # objects (done/cancel/await), create_task, current_task, run,
-# new_event_loop, gather (return_exceptions), Event, ThreadSafeFlag set from
-# another thread, Lock, the loop's exception handler, the "Task exception
+# new_event_loop, gather (return_exceptions), Event, ThreadSafeFlag (set
+# from a thread: tsf_thread.py), Lock, the loop's exception handler, the "Task exception
 # wasn't retrieved" report, all_tasks().
 import time
 import asyncio
-
-try:
-    import _thread
-except ImportError:
-    _thread = None
 
 reported = []
 
@@ -127,24 +122,6 @@ async def tsf():
         print("not cleared")
     except asyncio.TimeoutError:
         print("cleared by the wait")
-    if _thread is None:
-        print("set from a thread: woke True")
-        return
-    # Set from another thread while the loop sleeps with nothing else to do.
-    state = []
-
-    def thread():
-        time.sleep_ms(30)
-        flag.set()
-        state.append("thread set it")
-
-    t0 = time.ticks_ms()
-    _thread.start_new_thread(thread, ())
-    await asyncio.wait_for(flag.wait(), 2)
-    dt = time.ticks_diff(time.ticks_ms(), t0)
-    print("set from a thread: woke", 30 <= dt < 1000)
-    await asyncio.sleep_ms(5)
-    print(state)
 
 
 async def locks():
