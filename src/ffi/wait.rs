@@ -8,9 +8,9 @@
 //! that may raise in `nlr_push` and returns a status instead.
 use super::io::{parts, uaio_io, uaio_pollfd};
 use super::UAIO_EINVAL;
+use crate::poll::{IoSlot, Registry, ERROR};
 #[cfg(unix)]
 use crate::poll::{READ, WRITE};
-use crate::poll::{IoSlot, Registry, ERROR};
 use core::ffi::c_void;
 
 /// What a port supplies to the wait. Every member may be NULL.
@@ -307,9 +307,7 @@ pub(super) fn close_event_queue(epfd: i32) {
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll {
     use super::super::{UAIO_EINTR, UAIO_EIO};
-    #[cfg(unix)]
-use crate::poll::{READ, WRITE};
-use crate::poll::{IoSlot, Registry, ERROR};
+    use crate::poll::{IoSlot, Registry, ERROR, READ, WRITE};
 
     /// Below this many armed fds, one ppoll is cheaper than keeping epoll
     /// registrations up to date.
