@@ -68,7 +68,7 @@ demo: deps unix
 
 include mk/c.mk
 # Optional fragments: bare-metal boards, benchmarks.
--include mk/qemu.mk mk/bench.mk
+-include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
