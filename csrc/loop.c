@@ -214,13 +214,20 @@ uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
     return handle;
 }
 
+// The stream protocol of `obj`, or NULL (mp_get_stream assumes a type
+// that has a protocol slot; a plain Python object has none).
+const mp_stream_p_t *uaio_stream_of(mp_obj_t obj) {
+    const mp_obj_type_t *type = mp_obj_get_type(obj);
+    return MP_OBJ_TYPE_HAS_SLOT(type, protocol) ? MP_OBJ_TYPE_GET_SLOT(type, protocol) : NULL;
+}
+
 // The fd an object is polled by: an int is one, a stream may have one (its
 // MP_STREAM_GET_FILENO), anything else is asked through its ioctl (-1).
 static int object_fd(mp_obj_t obj) {
     if (mp_obj_is_int(obj)) {
         return mp_obj_get_int(obj);
     }
-    const mp_stream_p_t *stream = mp_get_stream(obj);
+    const mp_stream_p_t *stream = uaio_stream_of(obj);
     if (stream == NULL || stream->ioctl == NULL) {
         mp_raise_TypeError(MP_ERROR_TEXT("object is not a stream"));
     }
@@ -258,7 +265,7 @@ static uint32_t poll_object_hook(void *ctx, uint64_t handle, uint32_t events) {
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         mp_uint_t flags = (events & UAIO_READ ? MP_STREAM_POLL_RD : 0) | (events & UAIO_WRITE ? MP_STREAM_POLL_WR : 0);
-        const mp_stream_p_t *stream = mp_get_stream(obj);
+        const mp_stream_p_t *stream = uaio_stream_of(obj);
         int err = 0;
         mp_uint_t ret = stream && stream->ioctl ? stream->ioctl(obj, MP_STREAM_POLL, flags, &err) : MP_STREAM_ERROR;
         if (ret != MP_STREAM_ERROR) {

@@ -5,9 +5,10 @@
 // here while the task waits.
 
 #include "py/stream.h"
+#include "py/mperrno.h"
 #include "uaio_mp.h"
 
-enum { OP_NONE, OP_READINTO, OP_WRITE };
+enum { OP_NONE, OP_READINTO, OP_WRITE, OP_READ };
 
 typedef struct _uaio_streamio_t {
     mp_obj_base_t base;
@@ -30,8 +31,52 @@ static mp_obj_t streamio_make_new(const mp_obj_type_t *type, size_t n_args, size
     return MP_OBJ_FROM_PTR(s);
 }
 
+// A closed stream's fd number may already belong to a new socket: never
+// touch it again.
+static void check_open(uaio_streamio_t *s) {
+    if (s->stream == MP_OBJ_NULL) {
+        mp_raise_OSError(MP_EBADF);
+    }
+}
+
+// close(): the stream is closed; later operations raise OSError(EBADF).
+static mp_obj_t streamio_close(mp_obj_t self_in) {
+    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
+    s->stream = s->poll = s->buf = MP_OBJ_NULL;
+    s->op = OP_NONE;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(streamio_close_obj, streamio_close);
+
+// write_now(buf) -> bytes written at once (None: it would block).
+static mp_obj_t streamio_write_now(mp_obj_t self_in, mp_obj_t buf) {
+    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
+    check_open(s);
+    const mp_stream_p_t *p = uaio_stream_of(s->stream);
+    if (p == NULL || p->write == NULL) {
+        // Not a stream object: its write() method says (None: would block).
+        mp_obj_t dest[3];
+        mp_load_method(s->stream, MP_QSTR_write, dest);
+        dest[2] = buf;
+        return mp_call_method_n_kw(1, 0, dest);
+    }
+    mp_buffer_info_t info;
+    mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
+    int err = 0;
+    mp_uint_t n = p->write(s->stream, info.buf, info.len, &err);
+    if (n == MP_STREAM_ERROR) {
+        if (mp_is_nonblocking_error(err)) {
+            return mp_const_none;
+        }
+        mp_raise_OSError(err);
+    }
+    return MP_OBJ_NEW_SMALL_INT(n);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(streamio_write_now_obj, streamio_write_now);
+
 static mp_obj_t arm(mp_obj_t self_in, mp_obj_t buf, int op, mp_int_t off, mp_int_t end) {
     uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
+    check_open(s);
     mp_buffer_info_t info;
     mp_get_buffer_raise(buf, &info, op == OP_READINTO ? MP_BUFFER_WRITE : MP_BUFFER_READ);
     if (end < 0 || (size_t)end > info.len) {
@@ -47,6 +92,22 @@ static mp_obj_t arm(mp_obj_t self_in, mp_obj_t buf, int op, mp_int_t off, mp_int
     return self_in;
 }
 
+// read(n): awaitable; up to n bytes, whatever is there (b'' at EOF).
+static mp_obj_t streamio_read(mp_obj_t self_in, mp_obj_t n_in) {
+    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
+    check_open(s);
+    mp_int_t n = mp_obj_get_int(n_in);
+    if (n < 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("size must be >= 0"));
+    }
+    s->buf = MP_OBJ_NULL;
+    s->off = 0;
+    s->end = n;
+    s->op = OP_READ;
+    return self_in;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(streamio_read_obj, streamio_read);
+
 // readinto(buf): awaitable; the number of bytes read (0 at EOF).
 static mp_obj_t streamio_readinto(mp_obj_t self_in, mp_obj_t buf) {
     return arm(self_in, buf, OP_READINTO, 0, -1);
@@ -60,6 +121,27 @@ static mp_obj_t streamio_write(size_t n_args, const mp_obj_t *args) {
     return arm(args[0], args[1], OP_WRITE, off, end);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(streamio_write_obj, 2, 4, streamio_write);
+
+// read(n) without waiting, as the stream's own read(n) does it (up to n
+// bytes until it would block; an error such as a reset wins over what was
+// read): the bytes, or NULL if it would block.
+static mp_obj_t read_now(uaio_streamio_t *s) {
+    mp_get_stream_raise(s->stream, MP_STREAM_OP_READ);
+    vstr_t vstr;
+    vstr_init_len(&vstr, s->end);
+    int err = 0;
+    mp_uint_t n = mp_stream_rw(s->stream, vstr.buf, s->end, &err, MP_STREAM_RW_READ);
+    if (err != 0) {
+        vstr_clear(&vstr);
+        if (mp_is_nonblocking_error(err)) {
+            return MP_OBJ_NULL;
+        }
+        s->op = OP_NONE;
+        mp_raise_OSError(err);
+    }
+    vstr.len = n;
+    return mp_obj_new_bytes_from_vstr(&vstr);
+}
 
 // One non-blocking read or write; false if it would block.
 static bool transfer(uaio_streamio_t *s, mp_uint_t *n) {
@@ -87,10 +169,21 @@ static bool transfer(uaio_streamio_t *s, mp_uint_t *n) {
 static mp_obj_t streamio_iternext(mp_obj_t self_in) {
     uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
     mp_uint_t n;
+    if (s->op != OP_NONE) {
+        check_open(s); // closed while it waited
+    }
+    if (s->op == OP_READ) {
+        mp_obj_t data = read_now(s);
+        if (data != MP_OBJ_NULL) {
+            s->op = OP_NONE;
+            MP_STATE_THREAD(stop_iteration_arg) = data;
+            return MP_OBJ_STOP_ITERATION;
+        }
+    }
     if (s->op == OP_WRITE && s->off >= s->end) {
         s->op = OP_NONE; // nothing to write
     }
-    while (s->op != OP_NONE && transfer(s, &n)) {
+    while ((s->op == OP_READINTO || s->op == OP_WRITE) && transfer(s, &n)) {
         if (s->op == OP_READINTO) {
             s->op = OP_NONE;
             s->buf = MP_OBJ_NULL;
@@ -108,11 +201,14 @@ static mp_obj_t streamio_iternext(mp_obj_t self_in) {
         return MP_OBJ_STOP_ITERATION;
     }
     uaio_state_t *st = uaio_state();
-    uaio_io_park(st, s->poll, s->op == OP_READINTO ? UAIO_READ : UAIO_WRITE, uaio_cur_task(st, "stream I/O"));
+    uaio_io_park(st, s->poll, s->op == OP_WRITE ? UAIO_WRITE : UAIO_READ, uaio_cur_task(st, "stream I/O"));
     return mp_const_false;
 }
 
 static const mp_rom_map_elem_t streamio_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&streamio_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write_now), MP_ROM_PTR(&streamio_write_now_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&streamio_close_obj) },
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&streamio_readinto_obj) },
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&streamio_write_obj) },
 };

@@ -78,6 +78,7 @@ void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline);
 uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj);
 void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *task);
 uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what);
+const struct _mp_stream_p_t *uaio_stream_of(mp_obj_t obj);
 
 // task.c
 mp_obj_t uaio_task_new(mp_obj_t coro);

@@ -31,6 +31,8 @@ class Stream:
         s = self.s
         if s is not None:
             self.s = None
+            self._rd.close()
+            self._wr.close()
             _uaio.io_close(self.p or s)  # a task still waiting on it gets OSError
             s.close()
 
@@ -42,9 +44,15 @@ class Stream:
             raise OSError(9)  # EBADF: the stream is closed
         return self.s
 
-    async def read(self, n=-1):
-        # n >= 0: whatever is available, up to n (b"" at EOF);
+    def read(self, n=-1):
+        # n >= 0: whatever is available, up to n (b"" at EOF), in C;
         # n < 0: everything up to EOF.
+        if n >= 0:
+            return self._rd.read(n)
+        return self._read_all()
+
+    async def _read_all(self):
+        n = -1
         chunks = b""
         while True:
             s = self._sock()
@@ -59,7 +67,6 @@ class Stream:
             chunks += data
 
     def readinto(self, buf):
-        self._sock()
         return self._rd.readinto(buf)
 
     async def readexactly(self, n):
@@ -89,7 +96,7 @@ class Stream:
         # Buffered; drain() sends. Tried at once when nothing is queued, so
         # an unblocked stream needs no buffer.
         if not self.out_buf:
-            n = self._sock().write(buf)
+            n = self._wr.write_now(buf)
             if n == len(buf):
                 return
             if type(buf) is not bytes:
@@ -103,7 +110,6 @@ class Stream:
         buf = self.out_buf
         if not buf:
             return _uaio.done_none
-        self._sock()
         self.out_buf = b""
         return self._wr.write(buf, self.out_off)
 
@@ -112,7 +118,6 @@ class Stream:
         # caller's, so nothing is copied or allocated.
         if self.out_buf:
             return self._awrite_after_drain(buf, off, sz)
-        self._sock()
         return self._wr.write(buf, off, -1 if sz < 0 else off + sz)
 
     async def _awrite_after_drain(self, buf, off, sz):
