@@ -67,6 +67,12 @@ async def main():
     await asyncio.sleep_ms(10)
     print(log, _uaio.counts())
 
+    # Waiting on something that is not a stream.
+    try:
+        await _uaio.io_wait(object(), _uaio.READ)
+    except TypeError as e:
+        print("TypeError", e)
+
     # A task that yields a value the scheduler does not know gets an error.
     t = asyncio.create_task(yields_junk())
     try:
