@@ -21,6 +21,9 @@
 #if defined(__unix__)
 #include <stdlib.h>
 #endif
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include "uaio_mp.h"
 
 #define INITIAL_CAPACITY (16)
@@ -510,6 +513,10 @@ mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool p
     st->py_wait = py_wait;
     #if defined(__unix__)
     st->gc_stress = getenv("UAIO_GC_STRESS") != NULL; // whole test suites under GC stress
+    #endif
+    #if defined(__linux__)
+    // Wake at the deadline, not up to 50 µs after it (the default slack).
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     #endif
     MP_STATE_VM(uaio_state) = st;
     return MP_OBJ_FROM_PTR(st);
