@@ -113,10 +113,10 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc qemu-test-all
+test: deps lint check-header test-rust test-embedded c-test c-example test-py test-conformance test-gc qemu-test-all test-esp32
 
 clean:
 	cargo clean
-	rm -rf $(BUILD)/unix $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h
+	rm -rf $(BUILD)/unix $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
 
 FORCE:

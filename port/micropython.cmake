@@ -1,0 +1,115 @@
+# uaio as a MicroPython user C module (CMake-based ports: esp32, rp2).
+#   make -C ports/esp32 BOARD=ESP32_GENERIC_C3 USER_C_MODULES=/path/to/uaio/port \
+#       FROZEN_MANIFEST=/path/to/a/manifest.py   (one that includes port/manifest.py)
+# Included by MicroPython's py/usermod.cmake. The Rust core is built by cargo
+# for UAIO_CARGO_TARGET (derived from IDF_TARGET or PICO_PLATFORM when unset)
+# into UAIO_CARGO_TARGET_DIR. See port/README.md.
+
+get_filename_component(UAIO_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+
+set(UAIO_CARGO_TARGET "" CACHE STRING "Rust target triple of the uaio core (empty: derive from IDF_TARGET / PICO_PLATFORM)")
+set(UAIO_CARGO_TOOLCHAIN "" CACHE STRING "rustup toolchain for the uaio core, e.g. esp (empty: default; esp for Xtensa)")
+set(UAIO_CARGO_FLAGS "" CACHE STRING "Extra cargo arguments for the uaio core (Xtensa adds -Zbuild-std=core)")
+set(UAIO_CARGO_TARGET_DIR "${UAIO_DIR}/target" CACHE PATH "cargo --target-dir for the uaio core")
+
+# The triple this build needs, kept out of the cache so that a different
+# IDF_TARGET / board in the same build directory is followed.
+set(_uaio_triple "${UAIO_CARGO_TARGET}")
+if(NOT _uaio_triple AND DEFINED IDF_TARGET)
+    if(IDF_TARGET MATCHES "^esp32c[23]$")
+        set(_uaio_triple riscv32imc-unknown-none-elf)
+    elseif(IDF_TARGET MATCHES "^esp32(c6|h2)$")
+        set(_uaio_triple riscv32imac-unknown-none-elf)
+    elseif(IDF_TARGET MATCHES "^esp32(s2|s3)?$")
+        # Xtensa: only in Espressif's Rust fork, installed by espup (not on
+        # crates.io or Debian) as the rustup toolchain "esp". Tier 3, so
+        # core is built from source.
+        set(_uaio_triple xtensa-${IDF_TARGET}-none-elf)
+    endif()
+elseif(NOT _uaio_triple AND DEFINED PICO_PLATFORM)
+    # rp2: set by the board, or defaulted by pico_sdk_init(), both before
+    # py/usermod.cmake is included.
+    if(PICO_PLATFORM STREQUAL "rp2040")
+        set(_uaio_triple thumbv6m-none-eabi)
+    elseif(PICO_PLATFORM MATCHES "^rp2350(-arm-s|-arm-ns)?$")
+        # The pico-sdk compiles Cortex-M33 code with -mfloat-abi=softfp
+        # unless PICO_HARD_FLOAT_ABI: an eabihf archive would not link.
+        if(PICO_HARD_FLOAT_ABI)
+            set(_uaio_triple thumbv8m.main-none-eabihf)
+        else()
+            set(_uaio_triple thumbv8m.main-none-eabi)
+        endif()
+    elseif(PICO_PLATFORM STREQUAL "rp2350-riscv")
+        set(_uaio_triple riscv32imac-unknown-none-elf)
+    endif()
+endif()
+if(NOT _uaio_triple)
+    if(DEFINED IDF_TARGET)
+        set(_uaio_why "no Rust target known for IDF_TARGET=${IDF_TARGET}")
+    elseif(DEFINED PICO_PLATFORM)
+        set(_uaio_why "no Rust target known for PICO_PLATFORM=${PICO_PLATFORM} (board ${MICROPY_BOARD})")
+    else()
+        set(_uaio_why "neither IDF_TARGET (esp32) nor PICO_PLATFORM (rp2) is set")
+    endif()
+    message(FATAL_ERROR "uaio: ${_uaio_why}. Set UAIO_CARGO_TARGET to the "
+        "CPU's Rust target triple, e.g. -DUAIO_CARGO_TARGET=riscv32imc-unknown-none-elf")
+endif()
+
+set(_uaio_toolchain "${UAIO_CARGO_TOOLCHAIN}")
+separate_arguments(_uaio_flags UNIX_COMMAND "${UAIO_CARGO_FLAGS}")
+if(_uaio_triple MATCHES "^xtensa-")
+    if(NOT _uaio_toolchain)
+        set(_uaio_toolchain esp)
+    endif()
+    if(NOT UAIO_CARGO_FLAGS)
+        set(_uaio_flags -Zbuild-std=core)
+    endif()
+endif()
+
+find_program(UAIO_CARGO cargo PATHS "$ENV{HOME}/.cargo/bin")
+if(NOT UAIO_CARGO)
+    message(FATAL_ERROR "uaio: cargo not found (install Rust with rustup, then the ${_uaio_triple} target)")
+endif()
+
+set(UAIO_LIB "${UAIO_CARGO_TARGET_DIR}/${_uaio_triple}/release/libuaio.a")
+set(UAIO_CARGO_COMMAND "${UAIO_CARGO}")
+if(_uaio_toolchain)
+    list(APPEND UAIO_CARGO_COMMAND "+${_uaio_toolchain}")
+endif()
+list(APPEND UAIO_CARGO_COMMAND build --quiet --release -p uaio-staticlib
+    --manifest-path "${UAIO_DIR}/Cargo.toml" --target-dir "${UAIO_CARGO_TARGET_DIR}"
+    --target ${_uaio_triple} ${_uaio_flags})
+
+# Always run: cargo decides whether anything changed. BYPRODUCTS tells Ninja
+# (ESP-IDF's generator) which step produces the archive.
+add_custom_target(uaio_cargo
+    COMMAND ${UAIO_CARGO_COMMAND}
+    BYPRODUCTS "${UAIO_LIB}"
+    WORKING_DIRECTORY "${UAIO_DIR}"
+    COMMENT "cargo: uaio core for ${_uaio_triple}"
+    VERBATIM USES_TERMINAL)
+
+# GLOBAL: ESP-IDF links the firmware in another directory than the component
+# that includes this file. The dependency makes whatever links it wait for cargo.
+add_library(uaio_core STATIC IMPORTED GLOBAL)
+set_target_properties(uaio_core PROPERTIES IMPORTED_LOCATION "${UAIO_LIB}")
+add_dependencies(uaio_core uaio_cargo)
+
+add_library(usermod_uaio INTERFACE)
+target_sources(usermod_uaio INTERFACE
+    ${UAIO_DIR}/csrc/moduaio.c
+    ${UAIO_DIR}/csrc/loop.c
+    ${UAIO_DIR}/csrc/task.c
+    ${UAIO_DIR}/csrc/sync.c
+    ${UAIO_DIR}/csrc/streamio.c
+)
+target_include_directories(usermod_uaio INTERFACE ${UAIO_DIR}/include)
+# uaio replaces MicroPython's own asyncio scheduler (_asyncio), for every
+# source of the firmware (usermod's interface reaches the main target) ...
+target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)")
+# ... and for the qstr/module scan, which reads only the main target's own
+# definitions plus this list: else it would register the absent _asyncio.
+list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)")
+
+# The archive follows the module's objects on the firmware's link line.
+target_link_libraries(usermod INTERFACE usermod_uaio uaio_core)
