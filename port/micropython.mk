@@ -1,10 +1,12 @@
 # uaio as a MicroPython user C module (make-based ports: unix, stm32, qemu).
 #   make -C ports/unix USER_C_MODULES=/path/to/uaio FROZEN_MANIFEST=/path/to/uaio/port/manifest.py
 # The Rust core is built by cargo into /path/to/uaio/target. Set
-# UAIO_CARGO_TARGET to the port's Rust target triple on cross builds.
+# UAIO_CARGO_TARGET to the port's Rust target triple on cross builds; stm32
+# picks it from the board's MCU series and float ABI (port/rust_target.mk).
 
 UAIO_DIR := $(abspath $(USERMOD_DIR)/..)
 UAIO_CARGO_TARGET ?=
+include $(UAIO_DIR)/port/rust_target.mk
 UAIO_LIB := $(UAIO_DIR)/target/$(if $(UAIO_CARGO_TARGET),$(UAIO_CARGO_TARGET)/)release/libuaio.a
 UAIO_SRC := $(USERMOD_DIR)/../csrc/moduaio.c
 
@@ -42,7 +44,9 @@ endif
 # archive so that the link finds it.
 $(BUILD)/$(patsubst $(USER_C_MODULES)/%.c,%.o,$(UAIO_SRC)): $(UAIO_LIB)
 
+# By now CFLAGS are final: the port's float ABI must match the target's.
 $(UAIO_LIB): FORCE
+	$(call uaio_check_float_abi,$(CFLAGS))
 	$(ECHO) "CARGO uaio $(UAIO_CARGO_TARGET)"
 	$(Q)cargo build --quiet --release -p uaio-staticlib --manifest-path $(UAIO_DIR)/Cargo.toml \
 		$(if $(UAIO_CARGO_TARGET),--target $(UAIO_CARGO_TARGET))
