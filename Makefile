@@ -26,6 +26,7 @@ help:
 	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN)"
 	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
 	@echo "make bench         stock vs uaio, side by side"
+	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
 	@echo "make clean"
 
 deps:
