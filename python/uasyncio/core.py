@@ -24,17 +24,6 @@ sleep = _uaio.sleep
 _loop = None
 
 
-async def _probe():
-    pass
-
-
-_Coro = type(_probe())
-
-
-def _is_coro(obj):
-    return type(obj) is _Coro
-
-
 class Handle:
     # A scheduled callback; cancel() keeps it from running.
     __slots__ = ("_cb", "_args", "_timer")
