@@ -127,17 +127,28 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(streamio_write_obj, 2, 4, streamio_wr
 // read): the bytes, or NULL if it would block.
 static mp_obj_t read_now(uaio_streamio_t *s) {
     mp_get_stream_raise(s->stream, MP_STREAM_OP_READ);
+    // Small reads go through the stack: one allocation, the result.
+    byte small[64];
     vstr_t vstr;
-    vstr_init_len(&vstr, s->end);
+    byte *buf = small;
+    if (s->end > sizeof(small)) {
+        vstr_init_len(&vstr, s->end);
+        buf = (byte *)vstr.buf;
+    }
     int err = 0;
-    mp_uint_t n = mp_stream_rw(s->stream, vstr.buf, s->end, &err, MP_STREAM_RW_READ);
+    mp_uint_t n = mp_stream_rw(s->stream, buf, s->end, &err, MP_STREAM_RW_READ);
     if (err != 0) {
-        vstr_clear(&vstr);
+        if (buf != small) {
+            vstr_clear(&vstr);
+        }
         if (mp_is_nonblocking_error(err)) {
             return MP_OBJ_NULL;
         }
         s->op = OP_NONE;
         mp_raise_OSError(err);
+    }
+    if (buf == small) {
+        return mp_obj_new_bytes(small, n);
     }
     vstr.len = n;
     return mp_obj_new_bytes_from_vstr(&vstr);
