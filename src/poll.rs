@@ -329,23 +329,6 @@ impl Registry {
         None
     }
 
-    /// Armed objects, for a wait: (slot index, handle, fd, armed directions).
-    pub fn armed<'a>(
-        &self,
-        slots: &'a [IoSlot],
-    ) -> impl Iterator<Item = (u32, u64, i32, u32)> + 'a {
-        let hwm = self.hwm as usize;
-        slots
-            .iter()
-            .take(hwm)
-            .enumerate()
-            .filter(|(_, s)| s.armed != 0)
-            .map(|(i, s)| {
-                let i = u32::try_from(i).unwrap_or(NONE);
-                (i, s.handle, s.fd, u32::from(s.armed))
-            })
-    }
-
     /// What slot `index` should have the host's event queue watch, and what
     /// it does watch: ((fd, directions) wanted, (fd, directions) watched);
     /// fd -1 for nothing. For slots below [`Registry::high_water`].
@@ -459,8 +442,8 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r.fd_count(), 1);
         assert_eq!(r.arm(&mut s, 100, 5, READ, 3), Err(IoError::Busy));
-        let armed: Vec<_> = r.armed(&s).collect();
-        assert_eq!(armed, [(0, 100, 5, READ | WRITE)]);
+        assert_eq!(r.high_water(), 1);
+        assert_eq!(r.armed_at(&s, 0), Some((100, 5, READ | WRITE)));
         assert_eq!(r.fire(&mut s, 0, READ), 1);
         assert_eq!(r.fire(&mut s, 0, READ), 0, "a fired direction is disarmed");
         // Still busy until taken.
@@ -546,7 +529,7 @@ mod tests {
         let mut r = Registry::new();
         r.arm(&mut s, 1, 3, READ, 1).unwrap();
         r.arm(&mut s, 1, 8, WRITE, 2).unwrap();
-        assert_eq!(r.armed(&s).next(), Some((0, 1, 8, READ | WRITE)));
+        assert_eq!(r.armed_at(&s, 0), Some((1, 8, READ | WRITE)));
         assert_eq!(r.fd_count(), 1);
     }
 }
