@@ -70,6 +70,8 @@ demo: deps unix
 include mk/c.mk
 # Optional fragments: bare-metal boards, benchmarks.
 -include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
+# Reliability: sanitizer builds, fuzzing, load.
+-include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
