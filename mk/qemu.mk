@@ -1,6 +1,7 @@
 # MicroPython's qemu port (ports/qemu) with uaio, on its Cortex-M3 boards.
 #   make qemu BOARD=MPS2_AN385|NETDUINO2    build/qemu-BOARD/firmware.elf
-#   make qemu-test BOARD=...                asyncio tests under qemu-system-arm
+#   make qemu-test BOARD=...                asyncio tests under qemu-system-arm,
+#                                           and soft resets between programs
 #   make qemu-test-all                      both boards
 # The port has no clock, no `time` and no `select`: uaio brings a SysTick
 # tick, a WFI idle wait and a `time` module (csrc/port_cortexm.c).
@@ -54,10 +55,14 @@ endif
 # runs), and run-tests.py would wait for it forever: qemu gets a time limit.
 QEMU_TEST_TIMEOUT ?= 1200
 
+QEMU_RUN = timeout $(QEMU_TEST_TIMEOUT) qemu-system-arm -machine $(QEMU_MACHINE_$(BOARD)) \
+	-nographic -monitor null -semihosting -serial pty -kernel $(QEMU_ELF)
+
+# The suites, then soft resets between programs (tests/qemu/soft_reset.py).
 qemu-test: qemu
-	cd $(MPY)/tests && $(QEMU_PYTHON) ./run-tests.py \
-		-t execpty:"timeout $(QEMU_TEST_TIMEOUT) qemu-system-arm -machine $(QEMU_MACHINE_$(BOARD)) -nographic -monitor null -semihosting -serial pty -kernel $(QEMU_ELF)" \
+	cd $(MPY)/tests && $(QEMU_PYTHON) ./run-tests.py -t execpty:"$(QEMU_RUN)" \
 		--result-dir $(abspath $(BUILD)/results/qemu-$(BOARD)) $(QEMU_TESTS)
+	$(QEMU_PYTHON) tests/qemu/soft_reset.py $(MPY) $(QEMU_RUN)
 
 qemu-test-all:
 	@rc=0; for b in $(QEMU_BOARDS); do $(MAKE) --no-print-directory qemu-test BOARD=$$b || rc=1; done; exit $$rc
