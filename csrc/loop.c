@@ -109,8 +109,9 @@ static uint64_t tick_now(uaio_state_t *st, uint64_t *began) {
         *began = now;
         return st->py_ticks;
     }
-    *began = now / 1000 * 1000;
-    return now / 1000;
+    uint64_t ms = uaio_div1000(now);
+    *began = ms * 1000;
+    return ms;
 }
 
 // Ms ticks as the scheduler sees them (loop.time() of the default loop).
@@ -414,7 +415,7 @@ static bool wait_phase(uaio_state_t *st) {
     }
     if (st->py_wait) {
         // 2.x: an overridden wait(delay_ms) replaces the I/O wait.
-        mp_int_t ms = timeout < 0 ? -1 : (mp_int_t)((timeout + 999) / 1000);
+        mp_int_t ms = timeout < 0 ? -1 : (mp_int_t)uaio_div1000((uint64_t)timeout + 999);
         mp_obj_t args[1] = { MP_OBJ_NEW_SMALL_INT(ms) };
         call_loop(st, MP_QSTR_wait, 1, args);
     } else if (timeout != 0 || uaio_io_len(&st->io) > 0) {

@@ -20,25 +20,29 @@ static NORETURN void raise_interval(void) {
 
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up
 // (a sleep never ends early); negative means 0.
-static int64_t duration_us(mp_obj_t d, int64_t scale) {
+static int64_t duration_us(mp_obj_t d, int32_t scale) {
     #if MICROPY_PY_BUILTINS_FLOAT
     if (mp_obj_is_float(d)) {
         mp_float_t f = mp_obj_get_float(d);
         if (!isfinite(f)) {
             mp_raise_ValueError(MP_ERROR_TEXT("sleep time must be a finite number"));
         }
-        f = MICROPY_FLOAT_C_FUN(ceil)(f * scale);
+        f = MICROPY_FLOAT_C_FUN(ceil)(f * (mp_float_t)scale);
         if (f > (mp_float_t)MAX_INTERVAL_US) {
             raise_interval();
         }
-        return f < 0 ? 0 : (int64_t)f;
+        return f < 0 ? 0 : (int64_t)uaio_float_to_u64(f);
     }
     #endif
     mp_int_t v = mp_obj_get_int(d);
-    if (v > 0 && (uint64_t)v > MAX_INTERVAL_US / (uint64_t)scale) {
+    if (v <= 0) {
+        return 0;
+    }
+    // v * scale cannot overflow: v <= MAX_INTERVAL_US < 2^40, scale <= 10^6.
+    if ((uint64_t)v > MAX_INTERVAL_US || (uint64_t)v * (uint64_t)scale > MAX_INTERVAL_US) {
         raise_interval();
     }
-    return v < 0 ? 0 : (int64_t)v * scale;
+    return (int64_t)v * scale;
 }
 
 // init(loop, CancelledError, py_time, py_wait) -> a fresh scheduler for

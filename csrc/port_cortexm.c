@@ -266,7 +266,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(time_sleep_us_obj, time_sleep_us);
 static mp_obj_t time_sleep(mp_obj_t s_in) {
     #if MICROPY_PY_BUILTINS_FLOAT
     mp_float_t s = mp_obj_get_float(s_in);
-    delay_us(s > 0 ? (uint64_t)(s * MICROPY_FLOAT_CONST(1e6)) : 0);
+    // Sleeps beyond 2^51 µs (71 years) are cut short to that.
+    mp_float_t us = s * MICROPY_FLOAT_CONST(1e6);
+    delay_us(s > 0 ? uaio_float_to_u64(us < MICROPY_FLOAT_CONST(2e15) ? us : MICROPY_FLOAT_CONST(2e15)) : 0);
     #else
     delay_us((uint64_t)nonneg(s_in) * 1000000);
     #endif

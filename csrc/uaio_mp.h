@@ -104,4 +104,29 @@ mp_obj_t uaio_detach(mp_obj_t aw);
 void uaio_handoff_taken(mp_obj_t owner);
 void uaio_handoff_return(mp_obj_t owner);
 
+// 64-bit time arithmetic without libgcc's 64-bit division and float-to-
+// int64 routines, which would add ~1.6 KB of flash on a 32-bit MCU (the
+// latter pulls in double-precision arithmetic).
+
+// us / 1000 by long division in 32-bit steps (a hardware UDIV on Cortex-M3+).
+static inline uint64_t uaio_div1000(uint64_t us) {
+    #if UINTPTR_MAX > 0xffffffffu
+    return us / 1000;
+    #else
+    uint32_t hi = (uint32_t)(us >> 32), lo = (uint32_t)us;
+    uint32_t mid = (hi % 1000) << 16 | lo >> 16;
+    uint32_t low = (mid % 1000) << 16 | (lo & 0xffff);
+    return ((uint64_t)(hi / 1000) << 32) + ((uint64_t)(mid / 1000) << 16) + low / 1000;
+    #endif
+}
+
+#if MICROPY_PY_BUILTINS_FLOAT
+// A float in [0, 2^51) as an integer (truncated), via two int32 halves.
+static inline uint64_t uaio_float_to_u64(mp_float_t f) {
+    int32_t hi = (int32_t)(f * MICROPY_FLOAT_CONST(0.00000095367431640625) /* 2^-20 */);
+    int32_t lo = (int32_t)(f - (mp_float_t)hi * MICROPY_FLOAT_CONST(1048576.0));
+    return ((uint64_t)hi << 20) + (uint64_t)lo;
+}
+#endif
+
 #endif // UAIO_MP_H
