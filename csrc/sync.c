@@ -331,6 +331,19 @@ mp_obj_t uaio_detach(mp_obj_t aw) {
     return aw;
 }
 
+// uaio's own awaitables, detached, as a task's coroutine; NULL for anything
+// else. Stock's Event.wait(), Lock.acquire() ... are generators, so
+// create_task(ev.wait()) must work with ours too.
+mp_obj_t uaio_awaitable_coro(mp_obj_t aw) {
+    aw = uaio_detach(aw);
+    const mp_obj_type_t *type = mp_obj_get_type(aw);
+    if (type == &uaio_sleep_type || type == &uaio_detached_sleep_type || type == &uaio_io_wait_type
+        || type == &uaio_park_type || type == &uaio_done_type || type == &uaio_tsf_type) {
+        return aw;
+    }
+    return MP_OBJ_NULL;
+}
+
 mp_obj_t uaio_park(uaio_waitq_t *q) {
     return new_wait(&park_singleton, MP_OBJ_FROM_PTR(q), 0);
 }

@@ -141,12 +141,13 @@ mp_obj_t uaio_task_new(mp_obj_t coro) {
 // uasyncio 2.x's Task(coro)).
 static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    mp_obj_t coro = args[0];
     mp_obj_t dest[2];
-    mp_load_method_maybe(args[0], MP_QSTR_send, dest);
-    if (dest[0] == MP_OBJ_NULL) {
+    mp_load_method_maybe(coro, MP_QSTR_send, dest);
+    if (dest[0] == MP_OBJ_NULL && (coro = uaio_awaitable_coro(coro)) == MP_OBJ_NULL) {
         mp_raise_TypeError(MP_ERROR_TEXT("coroutine expected"));
     }
-    mp_obj_t t = uaio_task_new(args[0]);
+    mp_obj_t t = uaio_task_new(coro);
     uaio_runq_push(uaio_state(), t);
     return t;
 }
