@@ -11,8 +11,11 @@
 
 
 // Longest interval, in µs: as with time.ticks_add, under half the ms
-// ticks period (a deadline must be expressible in ticks).
-#define MAX_INTERVAL_US ((uint64_t)(MICROPY_PY_TIME_TICKS_PERIOD / 2) * 1000 - 1)
+// ticks period (a deadline must be expressible in ticks), and at most 2^62
+// µs, so that the scheduler's 64-bit µs time cannot overflow (on 64-bit
+// unix, half the ticks period is 2^61 ms).
+#define HALF_PERIOD_MS ((uint64_t)MICROPY_PY_TIME_TICKS_PERIOD / 2)
+#define MAX_INTERVAL_US (HALF_PERIOD_MS <= (1ull << 62) / 1000 ? HALF_PERIOD_MS * 1000 - 1 : 1ull << 62)
 
 static NORETURN void raise_interval(void) {
     mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
@@ -38,8 +41,8 @@ static int64_t duration_us(mp_obj_t d, int32_t scale) {
     if (v <= 0) {
         return 0;
     }
-    // v * scale cannot overflow: v <= MAX_INTERVAL_US < 2^40, scale <= 10^6.
-    if ((uint64_t)v > MAX_INTERVAL_US || (uint64_t)v * (uint64_t)scale > MAX_INTERVAL_US) {
+    // Constant bounds: no 64-bit division at run time.
+    if ((uint64_t)v > (scale == 1000 ? MAX_INTERVAL_US / 1000 : MAX_INTERVAL_US / 1000000)) {
         raise_interval();
     }
     return (int64_t)v * scale;

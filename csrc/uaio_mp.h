@@ -122,11 +122,16 @@ static inline uint64_t uaio_div1000(uint64_t us) {
 }
 
 #if MICROPY_PY_BUILTINS_FLOAT
-// A float in [0, 2^51) as an integer (truncated), via two int32 halves.
+// A non-negative float as an integer (truncated); on 32-bit targets it must
+// be under 2^51, and goes through two int32 halves.
 static inline uint64_t uaio_float_to_u64(mp_float_t f) {
+    #if UINTPTR_MAX > 0xffffffffu
+    return (uint64_t)f;
+    #else
     int32_t hi = (int32_t)(f * MICROPY_FLOAT_CONST(0.00000095367431640625) /* 2^-20 */);
     int32_t lo = (int32_t)(f - (mp_float_t)hi * MICROPY_FLOAT_CONST(1048576.0));
     return ((uint64_t)hi << 20) + (uint64_t)lo;
+    #endif
 }
 #endif
 
