@@ -351,9 +351,16 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
     } else if (value == mp_const_false) {
         // Parked: whatever it waits for makes it runnable again.
     } else if (value == mp_const_none || mp_obj_is_small_int(value)) {
-        // 2.x `yield` (after the work already queued) and `yield n` (sleep n ms).
+        // 2.x `yield` (after the work already queued) and `yield n` (sleep n
+        // ms); an n too long for the clock raises in the task, as sleep_ms(n).
         mp_int_t ms = value == mp_const_none ? 0 : MP_OBJ_SMALL_INT_VALUE(value);
-        uaio_sleep_task(st, t, uaio_deadline_us(st, (int64_t)ms * 1000));
+        if (ms > 0 && (uint64_t)ms > MAX_INTERVAL_US / 1000) {
+            t->data = mp_obj_new_exception_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
+            t->flags |= TASK_THROW;
+            uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
+        } else {
+            uaio_sleep_task(st, t, uaio_deadline_us(st, (int64_t)ms * 1000));
+        }
     } else {
         // Syscall objects, `yield coro` and the like: the Python layer.
         mp_obj_t args[2] = { MP_OBJ_FROM_PTR(t), value };

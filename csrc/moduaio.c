@@ -10,13 +10,6 @@
 #include "uaio_mp.h"
 
 
-// Longest interval, in µs: as with time.ticks_add, under half the ms
-// ticks period (a deadline must be expressible in ticks), and at most 2^62
-// µs, so that the scheduler's 64-bit µs time cannot overflow (on 64-bit
-// unix, half the ticks period is 2^61 ms).
-#define HALF_PERIOD_MS ((uint64_t)MICROPY_PY_TIME_TICKS_PERIOD / 2)
-#define MAX_INTERVAL_US (HALF_PERIOD_MS <= (1ull << 62) / 1000 ? HALF_PERIOD_MS * 1000 - 1 : 1ull << 62)
-
 static NORETURN void raise_interval(void) {
     mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
 }

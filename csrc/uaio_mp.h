@@ -105,6 +105,13 @@ mp_obj_t uaio_awaitable_coro(mp_obj_t aw);
 void uaio_handoff_taken(mp_obj_t owner);
 void uaio_handoff_return(mp_obj_t owner);
 
+// Longest interval, in µs: as with time.ticks_add, under half the ms
+// ticks period (a deadline must be expressible in ticks), and at most 2^62
+// µs, so that the scheduler's 64-bit µs time cannot overflow (on 64-bit
+// unix, half the ticks period is 2^61 ms).
+#define HALF_PERIOD_MS ((uint64_t)MICROPY_PY_TIME_TICKS_PERIOD / 2)
+#define MAX_INTERVAL_US (HALF_PERIOD_MS <= (1ull << 62) / 1000 ? HALF_PERIOD_MS * 1000 - 1 : 1ull << 62)
+
 // 64-bit time arithmetic without libgcc's 64-bit division and float-to-
 // int64 routines, which would add ~1.6 KB of flash on a 32-bit MCU (the
 // latter pulls in double-precision arithmetic).

@@ -210,7 +210,10 @@ class EventLoop:
             create_task(value)
             _uaio.push(task)
         elif isinstance(value, SysCall1):
-            _syscall(self, task, value)
+            try:
+                _syscall(self, task, value)
+            except Exception as e:
+                _uaio.cancel(task, e)  # raised where it yielded (SleepMs too long ...)
         else:
             _uaio.cancel(task, RuntimeError("uasyncio: a task yielded %r" % (value,)))
 
