@@ -122,7 +122,7 @@ def main():
     ap.add_argument("--mem-tolerance", type=float, default=5.0, help="percent")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds, for the whole run")
     args = ap.parse_args()
-    raise_fd_limit(2 * args.conns + 64)  # clients here, server (a child) too
+    raise_fd_limit(max(512, 2 * args.conns + 64))  # clients here, server (a child) too
 
     server = None
     if args.micropython:
