@@ -461,14 +461,28 @@ static mp_obj_t run_loop(uaio_state_t *st) {
     return main->data;
 }
 
-mp_obj_t uaio_run(mp_obj_t main_in) {
-    uaio_state_t *st = uaio_state();
+// Whether some loop is inside run() (the scheduler state is the VM's, one
+// at a time: a loop run from inside a task of another would share it).
+bool uaio_any_running;
+
+// RuntimeError if a loop runs already: run() from inside a task, of the
+// same loop or another. Checked before anything is scheduled.
+void uaio_check_idle(uaio_state_t *st) {
     if (st->running) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("the event loop is already running"));
     }
+    if (uaio_any_running) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("another event loop is running"));
+    }
+}
+
+mp_obj_t uaio_run(mp_obj_t main_in) {
+    uaio_state_t *st = uaio_state();
+    uaio_check_idle(st);
     st->main = main_in == mp_const_none ? NULL : uaio_to_task(main_in);
     st->stop = false;
     st->running = true;
+    uaio_any_running = true;
     nlr_buf_t nlr;
     mp_obj_t ret = mp_const_none;
     bool raised = nlr_push(&nlr) != 0;
@@ -476,6 +490,7 @@ mp_obj_t uaio_run(mp_obj_t main_in) {
         ret = run_loop(st);
         nlr_pop();
     }
+    uaio_any_running = false;
     st->running = st->stop = false;
     st->main = NULL;
     st->cur = NULL;
@@ -499,7 +514,8 @@ static MP_DEFINE_CONST_DICT(sched_locals, sched_locals_table);
 
 MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE, locals_dict, &sched_locals);
 
-// A fresh scheduler state driven for `loop`, made the current one;
+// A fresh scheduler state driven for `loop`, made the current one (unless
+// a loop is running: that one stays current, as in CPython);
 // `py_time` / `py_wait`: the loop's class overrides time() / wait() (2.x),
 // which the loop then calls.
 mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
@@ -526,6 +542,8 @@ mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool p
     // Wake at the deadline, not up to 50 µs after it (the default slack).
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
     #endif
-    MP_STATE_VM(uaio_state) = st;
+    if (!uaio_any_running) {
+        MP_STATE_VM(uaio_state) = st;
+    }
     return MP_OBJ_FROM_PTR(st);
 }

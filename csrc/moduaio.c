@@ -50,6 +50,20 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_init_obj, 4, 4, mod_init);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_run_obj, uaio_run);
 
+// check_idle(): RuntimeError if a loop is running (before run() schedules
+// anything, so that a refused run leaves no task behind).
+static mp_obj_t mod_check_idle(void) {
+    uaio_check_idle(uaio_state());
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(mod_check_idle_obj, mod_check_idle);
+
+// running() -> bool: some loop is inside run().
+static mp_obj_t mod_running(void) {
+    return mp_obj_new_bool(uaio_any_running);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(mod_running_obj, mod_running);
+
 // use(scheduler) -> the previous one: makes a loop's scheduler current.
 static mp_obj_t mod_use(mp_obj_t sched) {
     if (!mp_obj_is_type(sched, &uaio_sched_type)) {
@@ -85,6 +99,7 @@ static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
     uint64_t h = uaio_timer_push(st, deadline, obj);
     if (mp_obj_is_type(obj, &uaio_task_type)) {
         ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = h;
+        uaio_task_scheduled(st, MP_OBJ_TO_PTR(obj));
     }
     return mp_obj_new_int_from_ull(h);
 }
@@ -252,6 +267,7 @@ static mp_obj_t mod___init__(void) {
     uaio_state_t *st = MP_STATE_VM(uaio_state);
     if (st != NULL && (gc_nbytes(st) == 0 || st->base.type != &uaio_sched_type)) {
         MP_STATE_VM(uaio_state) = NULL;
+        uaio_any_running = false; // a loop that ran went with it
     }
     return mp_const_none;
 }
@@ -267,6 +283,8 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_StreamIO), MP_ROM_PTR(&uaio_streamio_type) },
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&mod_init_obj) },
     { MP_ROM_QSTR(MP_QSTR_run), MP_ROM_PTR(&mod_run_obj) },
+    { MP_ROM_QSTR(MP_QSTR_check_idle), MP_ROM_PTR(&mod_check_idle_obj) },
+    { MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&mod_running_obj) },
     { MP_ROM_QSTR(MP_QSTR_use), MP_ROM_PTR(&mod_use_obj) },
     { MP_ROM_QSTR(MP_QSTR_new_task), MP_ROM_PTR(&mod_new_task_obj) },
     { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&mod_stop_obj) },

@@ -123,18 +123,27 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
 /******************************************************************************/
 // The type
 
-// A task for `coro`, not scheduled yet.
+// A task for `coro`, not scheduled yet, and not live until it is: whoever
+// schedules it adds it to the live list after the last allocation that can
+// fail, so that a MemoryError leaves no task that is live but never runs.
 mp_obj_t uaio_task_new(mp_obj_t coro) {
-    uaio_state_t *st = uaio_state();
+    uaio_state(); // no loop: RuntimeError before anything is allocated
     uaio_task_t *t = mp_obj_malloc(uaio_task_t, &uaio_task_type);
     t->coro = coro;
     t->data = mp_const_none;
     t->state = mp_const_true;
     t->timer = 0;
     t->wq_next = NULL;
+    t->prev = t->next = NULL;
     t->flags = 0;
-    uaio_task_live_add(st, t);
     return MP_OBJ_FROM_PTR(t);
+}
+
+// A task just scheduled (timer or run queue) that is not live yet becomes live.
+void uaio_task_scheduled(uaio_state_t *st, uaio_task_t *t) {
+    if (t->prev == NULL && !(t->flags & TASK_DONE)) {
+        uaio_task_live_add(st, t);
+    }
 }
 
 // Task(coro): a task for the coroutine, scheduled to run (as in CPython, and
@@ -148,7 +157,9 @@ static mp_obj_t task_make_new(const mp_obj_type_t *type, size_t n_args, size_t n
         mp_raise_TypeError(MP_ERROR_TEXT("coroutine expected"));
     }
     mp_obj_t t = uaio_task_new(coro);
-    uaio_runq_push(uaio_state(), t);
+    uaio_state_t *st = uaio_state();
+    uaio_runq_push(st, t); // may raise MemoryError (the run queue grows)
+    uaio_task_scheduled(st, MP_OBJ_TO_PTR(t));
     return t;
 }
 

@@ -36,8 +36,11 @@ class Handle:
     def __call__(self):
         cb = self._cb
         if cb is not None:
-            self._cb = None
             cb(*self._args)
+            self._cb = None  # kept while it runs: a report names it
+
+    def __repr__(self):
+        return "<Handle %r>" % (self._cb,)
 
     def cancel(self):
         self._cb = None
@@ -106,9 +109,12 @@ class EventLoop:
 
     def __init__(self, runq_len=16, waitq_len=16):
         global _loop
-        _loop = self
         cls = type(self)
         self._outer = []
+        # The new loop becomes the current one, unless a loop is running
+        # (new_event_loop() inside a task): that one stays current.
+        if not _uaio.running():
+            _loop = self
         self._sched = _uaio.init(self, CancelledError, cls.time is not EventLoop.time, cls.wait is not EventLoop.wait)
 
     # Work done on a loop's behalf goes to its own scheduler, whichever is
@@ -162,7 +168,19 @@ class EventLoop:
 
     def run_until_complete(self, aw):
         with self:
+            _uaio.check_idle()  # refused from inside a task: schedule nothing
             return _uaio.run(_promote(aw))
+
+    def _cancel_leftovers(self):
+        # As CPython's asyncio.run() does on its way out: the tasks left
+        # behind are cancelled and run until they end (their finally blocks
+        # run), so that the next run() starts clean.
+        with self:
+            tasks = _uaio.all_tasks()
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            self.run_until_complete(_reap(self, tasks))
 
     def stop(self):
         _uaio.stop()
@@ -197,7 +215,11 @@ class EventLoop:
 
     def default_exception_handler(self, loop, context):
         print(context["message"], file=sys.stderr)
-        print("future:", context["future"], "coro=", context["future"].coro, file=sys.stderr)
+        f = context.get("future")
+        if isinstance(f, Task):
+            print("future:", f, "coro=", f.coro, file=sys.stderr)
+        elif f is not None:
+            print("callback:", f, file=sys.stderr)  # a callback has no coro
         sys.print_exception(context["exception"], sys.stderr)
 
     def call_exception_handler(self, context):
@@ -248,6 +270,13 @@ class _IOWatch:
 
     def __init__(self, obj, direction, target, args):
         _IOWatch.remove(obj, direction)
+        self.waiting = None
+        if isinstance(target, Task):
+            # The task (IORead) waits in a queue of its own: a cancel takes
+            # it out, so that readiness or removal never wakes it later.
+            q = self.waiting = _uaio.WaitQueue()
+            q.push(target)
+            target = q
         self.task = create_task(self._watch(obj, direction, target, args))
         _IOWatch._watches[(id(obj), direction)] = self
 
@@ -256,14 +285,18 @@ class _IOWatch:
         # until removed (2.x polling is level-triggered).
         while self.task is not None:
             await _uaio.io_wait(obj, direction)
-            if isinstance(target, Task):
+            if target is self.waiting:
                 _IOWatch._watches.pop((id(obj), direction), None)
-                _uaio.push(target)
+                target.wake_all()
                 return
             if hasattr(target, "send"):
                 create_task(target)
             else:
-                target(*args)
+                try:
+                    target(*args)
+                except Exception as e:
+                    # As any callback's: reported, and the watch goes on.
+                    _loop._error(e, target)
 
     @staticmethod
     def remove(obj, direction):
@@ -272,6 +305,11 @@ class _IOWatch:
             t, w.task = w.task, None
             if t is not _uaio.cur_task():
                 t.cancel()  # (from inside its own callback, the loop just ends)
+            if w.waiting:
+                # A task still waits (IORead) on what is taken away, as
+                # before a close (2.x: IOReadDone, then close): an error
+                # rather than waiting forever (2.x dropped it silently).
+                _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
 
 
 def _schedule(at, when, callback, args):
@@ -294,7 +332,30 @@ def new_event_loop():
 
 
 def run(coro):
-    return get_event_loop().run_until_complete(coro)
+    loop = get_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    except BaseException as e:
+        # KeyboardInterrupt, SystemExit: the loop was left mid-way.
+        if not isinstance(e, (Exception, CancelledError)):
+            loop._cancel_leftovers()
+        raise
+
+
+async def _reap(loop, tasks):
+    # Waits for the cancelled tasks to end; an exception one raises on its
+    # way out is reported as any unretrieved one (a cancelled one is not).
+    for t in tasks:
+        while not t.done():
+            if t.state is True or isinstance(t.state, _uaio.WaitQueue):
+                try:
+                    await t
+                except CancelledError:
+                    pass
+                except Exception as e:
+                    loop.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": e, "future": t})
+            else:
+                await sleep_ms(0)  # gathered: free once the gathering task ends
 
 
 def run_until_complete(main_task=None):

@@ -1,6 +1,6 @@
 # gather, wait_for, wait_for_ms.
 import _uaio
-from .core import CancelledError, TimeoutError, _promote, create_task, current_task, sleep_ms
+from .core import CancelledError, TimeoutError, _promote, create_task, current_task, sleep, sleep_ms
 
 
 class _Gather:
@@ -52,15 +52,22 @@ async def gather(*aws, return_exceptions=False):
     return [t.data for t in tasks]
 
 
-async def wait_for_ms(aw, timeout_ms):
+async def wait_for(aw, timeout, sleep=sleep):
     # The caller sleeps for the timeout while a watcher task awaits `aw`.
     # If `aw` ends first, the watcher wakes the caller with a CancelledError
     # that carries the outcome. On timeout `aw` is cancelled, and TimeoutError
     # raised once it has ended (even if it ignored the cancel). If the caller
     # is cancelled, `aw` is cancelled too. No stray timeout survives.
-    t = _promote(aw)
-    if timeout_ms is None:
-        return await t
+    if timeout is None:
+        return await _promote(aw)
+    # A bad timeout raises here, before `aw` is scheduled. A timeout <= 0
+    # gives `aw` one step: its result if it ends in it, else TimeoutError.
+    timer = sleep(timeout)
+    try:
+        t = _promote(aw)
+    except BaseException:
+        _uaio.detach(timer)  # the shared sleep is free again for others
+        raise
     caller = current_task()
 
     async def watch():
@@ -74,7 +81,7 @@ async def wait_for_ms(aw, timeout_ms):
 
     watcher = create_task(watch())
     try:
-        await sleep_ms(timeout_ms)
+        await timer
     except CancelledError as e:
         if not e.args:
             watcher.cancel()  # cancelled from outside: cancel `aw` too
@@ -91,5 +98,5 @@ async def wait_for_ms(aw, timeout_ms):
     raise TimeoutError
 
 
-def wait_for(aw, timeout, sleep=None):
-    return wait_for_ms(aw, None if timeout is None else timeout * 1000)
+def wait_for_ms(aw, timeout):
+    return wait_for(aw, timeout, sleep_ms)

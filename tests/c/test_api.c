@@ -235,6 +235,7 @@ static void test_null(void)
     CHECK_EQ(uaio_io_capacity(NULL), 0);
     CHECK_EQ(uaio_io_move(NULL, is, pf, 2), UAIO_EINVAL);
     CHECK_EQ(uaio_io_wait(NULL, 0, NULL), UAIO_EINVAL);
+    CHECK_EQ(uaio_io_deinit(NULL), UAIO_EINVAL);
 
     CHECK_EQ(uaio_io_init(&r, NULL, NULL, 0), UAIO_OK);
     CHECK_EQ(uaio_io_arm(&r, 1, -1, UAIO_READ, 1), UAIO_EFULL);
@@ -246,6 +247,7 @@ static void test_null(void)
     CHECK_EQ(uaio_io_take_ready(&r, NULL, NULL), UAIO_ENOENT);
     CHECK_EQ(uaio_io_wait(&r, 0, NULL), 0);
     CHECK_EQ(uaio_io_len(&r), 0);
+    CHECK_EQ(uaio_io_deinit(&r), UAIO_OK);
 
     /* UINT32_MAX slots is out of range whatever the pointer. */
     CHECK_EQ(uaio_timerq_init(&q, ts, UINT32_MAX), UAIO_EINVAL);
@@ -317,11 +319,15 @@ static void test_timerq(void)
     CHECK_EQ(uaio_timerq_len(&q), 1);
 
     /* Foreign handles. */
+    tok = 4242;
+    CHECK_EQ(uaio_timerq_cancel(&q, hb, &tok), UAIO_ENOENT); /* stale: fired */
     CHECK_EQ(uaio_timerq_cancel(&q, 0, &tok), UAIO_ENOENT);
     CHECK_EQ(uaio_timerq_cancel(&q, 0xdeadbeefcafef00dULL, &tok), UAIO_ENOENT);
     CHECK_EQ(uaio_timerq_cancel(&q, UINT64_MAX, &tok), UAIO_ENOENT);
     CHECK_EQ(uaio_timerq_cancel(&q, ha ^ 0x100000000ULL, &tok), UAIO_ENOENT); /* other gen */
     CHECK_EQ(uaio_timerq_cancel(&q, ha & 0xffffffffULL, &tok), UAIO_ENOENT);  /* gen 0 */
+    CHECK_EQU(tok, 4242); /* out-parameter left alone */
+    CHECK_EQ(uaio_timerq_len(&q), 1);
 
     /* Refill: freed slots are reused, old handles to them stay dead. */
     CHECK_EQ(uaio_timerq_push(&q, 250, 'e', &he), UAIO_OK);
@@ -464,15 +470,26 @@ static void test_clock(void)
     int64_t d;
     const uint64_t m30 = (1ULL << 30) - 1, m32 = 0xffffffffULL;
 
-    /* Bad periods. */
+    /* Bad periods (and unit 0): EINVAL, out-parameters left alone. */
     CHECK_EQ(uaio_clock_init(&c, 0, 0, 0), UAIO_EINVAL);
     CHECK_EQ(uaio_clock_init(&c, 65, 0, 0), UAIO_EINVAL);
+    CHECK_EQ(uaio_clock_init(&c, UINT32_MAX, 0, 0), UAIO_EINVAL);
+    d = 77;
+    t = 88;
     CHECK_EQ(uaio_ticks_diff(0, 0, 0, &d), UAIO_EINVAL);
     CHECK_EQ(uaio_ticks_diff(0, 0, 65, &d), UAIO_EINVAL);
     CHECK_EQ(uaio_ticks_to_time(0, 0, 0, 1, 0, &t), UAIO_EINVAL);
+    CHECK_EQ(uaio_ticks_to_time(0, 0, 0, 1, 65, &t), UAIO_EINVAL);
+    CHECK_EQ(uaio_time_to_ticks(0, 0, 0, 1, 0, &t), UAIO_EINVAL);
     CHECK_EQ(uaio_time_to_ticks(0, 0, 0, 1, 65, &t), UAIO_EINVAL);
     CHECK_EQ(uaio_time_to_ticks(0, 0, 0, 0, 30, &t), UAIO_EINVAL); /* unit 0 */
     CHECK_EQ(uaio_ticks_to_time(0, 0, 0, 0, 30, &t), UAIO_EINVAL);
+    CHECK(d == 77 && t == 88);
+    /* A failed init leaves an initialised clock as it was. */
+    CHECK_EQ(uaio_clock_init(&c, 8, 250, 1000), UAIO_OK);
+    CHECK_EQ(uaio_clock_init(&c, 0, 0, 0), UAIO_EINVAL);
+    CHECK_EQ(uaio_clock_extend(&c, 4, &now), UAIO_OK); /* 250 -> 4 wraps at 2^8 */
+    CHECK_EQU(now, 1010);
     CHECK_EQ(uaio_clock_init(&c, 1, 0, 0), UAIO_OK);
     CHECK_EQ(uaio_clock_init(&c, 64, 0, 0), UAIO_OK);
 
@@ -653,6 +670,7 @@ static void test_io(void)
     CHECK_EQ(uaio_io_move(&r, tiny, NULL, 2), UAIO_ETOOSMALL);
     CHECK_EQ(uaio_io_move(&r, big, bigpfds, UINT32_MAX), UAIO_EINVAL);
     CHECK_EQ(uaio_io_capacity(&r), 4);
+    CHECK_EQ(uaio_io_len(&r), 4);
     poison(big, sizeof big);
     poison(bigpfds, sizeof bigpfds);
     CHECK_EQ(uaio_io_move(&r, big, bigpfds, 8), UAIO_OK);
