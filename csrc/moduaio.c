@@ -75,7 +75,8 @@ static mp_obj_t mod_use(mp_obj_t sched) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_use_obj, mod_use);
 
-// new_task(coro) -> a Task that is not scheduled yet (for call_later).
+// new_task(coro) -> a Task that is not scheduled yet (for call_later); it is
+// live (all_tasks) once its timer is set.
 static mp_obj_t mod_new_task(mp_obj_t coro) {
     return uaio_task_new(coro);
 }
