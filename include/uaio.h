@@ -91,7 +91,8 @@ typedef struct {
   uint8_t in_ready;
   // What the host's event queue (epoll) watches for this slot: the
   // directions, and the fd (-1: nothing). Kept when the slot is freed,
-  // until the wait takes the registration back.
+  // until the wait takes the registration back. The top bit: a waiter
+  // left since, so the fd may have been closed and its number reused.
   uint8_t kernel_dirs;
   // Next slot in the free list or in the ready list.
   uint32_t next;
