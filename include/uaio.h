@@ -21,7 +21,7 @@
 // The storage is full: move the structure into bigger storage.
 #define UAIO_EFULL -2
 
-// No such entry: a stale or foreign handle, nothing armed, or empty.
+// No such entry: a stale or unknown handle, nothing armed, or empty.
 #define UAIO_ENOENT -3
 
 // That direction of that object already has a waiter.
@@ -329,6 +329,8 @@ int32_t uaio_timerq_pop_due(uaio_timerq *q, uint64_t now, uint64_t *out_token);
 
 // Cancels the timer `handle`, its token into `*out_token`; `UAIO_ENOENT`
 // for a handle that already fired, was cancelled, or never existed.
+// Handles are values local to their queue (slot and generation): a handle
+// of another queue is refused unless it equals one of this queue's.
 //
 // # Safety
 // `q` is NULL or initialised; `out_token` is NULL or valid.
