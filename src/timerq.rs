@@ -381,7 +381,7 @@ mod tests {
         fn matches_a_sorted_list(base in prop_oneof![
                 Just(0u64), Just((1u64 << 30) - 20), Just((1u64 << 32) - 20),
                 Just((1u64 << 62) - 20), Just(u64::MAX - 100)],
-            ops in proptest::collection::vec(op(), 1..400)) {
+            ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 80 } else { 400 })) {
             let mut s = storage(4);
             let mut q = TimerQueue::new();
             // Model: (deadline, seq, token, handle), kept sorted.

@@ -106,7 +106,10 @@ fn case_with_steps() -> impl Strategy<Value = (u32, u64, u64, Vec<(u64, bool)>)>
             // The counter starts just before its wrap.
             (0u64..8).prop_map(move |k| m.saturating_sub(k)),
             start_time(),
-            proptest::collection::vec((step(b), proptest::bool::weighted(0.1)), 1..200),
+            proptest::collection::vec(
+                (step(b), proptest::bool::weighted(0.1)),
+                1..if cfg!(miri) { 50 } else { 200 },
+            ),
         )
     })
 }

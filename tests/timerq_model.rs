@@ -384,7 +384,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 2 } else { 256 }, ..ProptestConfig::default() })]
 
     #[test]
-    fn matches_sorted_list_model(cap in 0u32..=4, ops in proptest::collection::vec(op(), 1..300)) {
+    fn matches_sorted_list_model(cap in 0u32..=4, ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 60 } else { 300 })) {
         let mut h = Harness::new(cap, 64);
         for o in ops {
             h.apply(o);
