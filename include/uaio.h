@@ -21,7 +21,7 @@
 // The storage is full: move the structure into bigger storage.
 #define UAIO_EFULL -2
 
-// No such entry: a stale or foreign handle, nothing armed, or empty.
+// No such entry: a stale or unknown handle, nothing armed, or empty.
 #define UAIO_ENOENT -3
 
 // That direction of that object already has a waiter.
@@ -91,7 +91,8 @@ typedef struct {
   uint8_t in_ready;
   // What the host's event queue (epoll) watches for this slot: the
   // directions, and the fd (-1: nothing). Kept when the slot is freed,
-  // until the wait takes the registration back.
+  // until the wait takes the registration back. The top bit: a waiter
+  // left since, so the fd may have been closed and its number reused.
   uint8_t kernel_dirs;
   // Next slot in the free list or in the ready list.
   uint32_t next;
@@ -328,6 +329,8 @@ int32_t uaio_timerq_pop_due(uaio_timerq *q, uint64_t now, uint64_t *out_token);
 
 // Cancels the timer `handle`, its token into `*out_token`; `UAIO_ENOENT`
 // for a handle that already fired, was cancelled, or never existed.
+// Handles are values local to their queue (slot and generation): a handle
+// of another queue is refused unless it equals one of this queue's.
 //
 // # Safety
 // `q` is NULL or initialised; `out_token` is NULL or valid.

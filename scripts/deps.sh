@@ -28,6 +28,13 @@ for t in $RUST_TARGETS; do
 done
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+# make miri: nightly with Miri and the standard library's source (downgraded
+# to the last nightly that has both, when the newest lacks one).
+if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^miri' ||
+   ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+  rustup toolchain install nightly --profile minimal --allow-downgrade --component miri,rust-src
+fi
+cargo +nightly miri setup --print-sysroot >/dev/null
 
 if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
   cargo install cbindgen --locked --version "$CBINDGEN_VERSION"

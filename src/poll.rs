@@ -19,6 +19,9 @@ pub const WRITE: u32 = 2;
 pub const ERROR: u32 = 4;
 
 const NONE: u32 = u32::MAX;
+/// In `kernel_dirs`: the registration is not to be trusted until the wait
+/// has checked it with the kernel (see [`Registry::kernel_stale`]).
+const KERNEL_STALE: u8 = 0x80;
 
 /// One slot of registry storage. Its fields are private to the registry.
 #[repr(C)]
@@ -37,7 +40,8 @@ pub struct IoSlot {
     in_ready: u8,
     /// What the host's event queue (epoll) watches for this slot: the
     /// directions, and the fd (-1: nothing). Kept when the slot is freed,
-    /// until the wait takes the registration back.
+    /// until the wait takes the registration back. The top bit: a waiter
+    /// left since, so the fd may have been closed and its number reused.
     kernel_dirs: u8,
     /// Next slot in the free list or in the ready list.
     next: u32,
@@ -83,6 +87,27 @@ pub struct Registry {
     /// `changed_from..changed_to`.
     changed_from: u32,
     changed_to: u32,
+}
+
+/// What a slot wants the host's event queue to watch: (fd, directions).
+fn want(s: &IoSlot) -> (i32, u32) {
+    if s.armed != 0 && s.fd >= 0 {
+        (s.fd, u32::from(s.armed))
+    } else {
+        (-1, 0)
+    }
+}
+
+/// What the host's event queue watches for a slot: (fd, directions).
+fn watched(s: &IoSlot) -> (i32, u32) {
+    (s.kernel_fd, u32::from(s.kernel_dirs) & (READ | WRITE))
+}
+
+/// A waiter leaves: the registration is to be checked before it is trusted.
+fn mark_stale(s: &mut IoSlot) {
+    if s.kernel_fd >= 0 {
+        s.kernel_dirs |= KERNEL_STALE;
+    }
 }
 
 /// What a slot counts as: (armed fds, armed objects without fd).
@@ -222,6 +247,9 @@ impl Registry {
             s.write_token
         };
         let before = kind(s);
+        if s.armed & d != 0 {
+            mark_stale(s);
+        }
         s.armed &= !d;
         s.ready &= !(d | d << 2);
         let after = kind(s);
@@ -279,6 +307,7 @@ impl Registry {
         let before = kind(s);
         s.armed &= !fire;
         s.ready |= fire | if err { fire << 2 } else { 0 };
+        mark_stale(s);
         let after = kind(s);
         let queued = s.in_ready != 0;
         s.in_ready = 1;
@@ -334,20 +363,53 @@ impl Registry {
     /// fd -1 for nothing. For slots below [`Registry::high_water`].
     pub fn kernel_state(&self, slots: &[IoSlot], index: u32) -> Option<((i32, u32), (i32, u32))> {
         let s = slots.get(index as usize)?;
-        let want = if s.armed != 0 && s.fd >= 0 {
-            (s.fd, u32::from(s.armed))
-        } else {
-            (-1, 0)
-        };
-        Some((want, (s.kernel_fd, u32::from(s.kernel_dirs))))
+        Some((want(s), watched(s)))
     }
 
-    /// Records what the host's event queue now watches for slot `index`.
+    /// Whether a waiter of slot `index` went away (fired or disarmed) since
+    /// its registration was last checked: its fd may have been closed since,
+    /// and the number reused by a new file that the kernel does not watch.
+    pub fn kernel_stale(&self, slots: &[IoSlot], index: u32) -> bool {
+        slots
+            .get(index as usize)
+            .is_some_and(|s| s.kernel_dirs & KERNEL_STALE != 0)
+    }
+
+    /// Records what the host's event queue now watches for slot `index`
+    /// (checked with the kernel: no longer stale).
     pub fn set_kernel_state(&mut self, slots: &mut [IoSlot], index: u32, fd: i32, dirs: u32) {
         if let Some(s) = slots.get_mut(index as usize) {
             s.kernel_fd = fd;
             s.kernel_dirs = (dirs & (READ | WRITE)) as u8;
         }
+    }
+
+    /// The directions that the slots other than `except` have the host's
+    /// event queue watch on `fd` (several objects may share one fd; the
+    /// kernel has one registration per fd). Stale slots do not count.
+    pub fn watched_on(&self, slots: &[IoSlot], fd: i32, except: u32) -> u32 {
+        slots
+            .iter()
+            .take(self.hwm as usize)
+            .enumerate()
+            .filter(|&(i, s)| i != except as usize && s.kernel_dirs & KERNEL_STALE == 0)
+            .filter(|(_, s)| s.kernel_fd == fd)
+            .fold(0, |acc, (_, s)| acc | watched(s).1)
+    }
+
+    /// Fires `events` for every slot waiting on `fd` through the host's
+    /// event queue. Returns how many directions fired.
+    pub fn fire_fd(&mut self, slots: &mut [IoSlot], fd: i32, events: u32) -> u32 {
+        let mut fired = 0;
+        for i in 0..self.hwm {
+            let waits = slots
+                .get(i as usize)
+                .is_some_and(|s| s.kernel_fd == fd && want(s).0 == fd);
+            if waits {
+                fired += self.fire(slots, i, events);
+            }
+        }
+        fired
     }
 
     /// The wait of slot `index`, if armed: (handle, fd, armed directions).

@@ -106,13 +106,17 @@ fn case_with_steps() -> impl Strategy<Value = (u32, u64, u64, Vec<(u64, bool)>)>
             // The counter starts just before its wrap.
             (0u64..8).prop_map(move |k| m.saturating_sub(k)),
             start_time(),
-            proptest::collection::vec((step(b), proptest::bool::weighted(0.1)), 1..200),
+            proptest::collection::vec(
+                (step(b), proptest::bool::weighted(0.1)),
+                1..if cfg!(miri) { 50 } else { 200 },
+            ),
         )
     })
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // Miri interprets every step: a few cases there.
+    #![proptest_config(ProptestConfig { cases: if cfg!(miri) { 3 } else { 512 }, ..ProptestConfig::default() })]
 
     /// Extending equals the running sum of the steps, saturating at the top.
     #[test]

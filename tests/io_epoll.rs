@@ -9,7 +9,7 @@
 )]
 
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::mem::MaybeUninit;
 use std::os::unix::io::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -71,6 +71,7 @@ impl Drop for Reg {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
 fn many_fds_fire_one_shot_and_follow_changes() {
     let pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
     let mut reg = Reg::new(64);
@@ -127,6 +128,7 @@ fn many_fds_fire_one_shot_and_follow_changes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
 fn a_wait_never_ends_early_and_hang_up_is_an_error() {
     let mut pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
     let mut reg = Reg::new(64);
@@ -152,6 +154,7 @@ fn a_wait_never_ends_early_and_hang_up_is_an_error() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
 fn an_fd_the_kernel_refuses_wakes_its_waiter() {
     let pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
     let mut reg = Reg::new(64);
@@ -174,4 +177,84 @@ fn an_fd_the_kernel_refuses_wakes_its_waiter() {
         reg.take_all(),
         BTreeSet::from([(999, UAIO_READ | UAIO_ERROR)])
     );
+}
+
+/// A registry in epoll mode: `N` quiet sockets armed for READ (handles
+/// 1000..), kept open by the caller.
+fn epoll_mode() -> (Reg, Vec<(UnixStream, UnixStream)>) {
+    let pairs: Vec<_> = (0..N).map(|_| UnixStream::pair().unwrap()).collect();
+    let mut reg = Reg::new(64);
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        // SAFETY: initialised registry.
+        let rc = unsafe { uaio_io_arm(reg.p(), 1000 + i as u64, a.as_raw_fd(), UAIO_READ, 0) };
+        assert_eq!(rc, UAIO_OK);
+    }
+    assert_eq!(reg.wait(0), 0);
+    (reg, pairs)
+}
+
+/// Found by tests/ffi_fuzz.rs: two objects polled through one fd (a stream
+/// and its socket, or an int fd) each get woken, whatever the other does.
+#[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
+fn two_objects_on_one_fd_are_both_watched() {
+    let (mut reg, _quiet) = epoll_mode();
+    let (a, mut peer) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    // SAFETY: initialised registry, valid out-pointer.
+    unsafe {
+        assert_eq!(uaio_io_arm(reg.p(), 1, fd, UAIO_READ, 11), UAIO_OK);
+        assert_eq!(uaio_io_arm(reg.p(), 2, fd, UAIO_READ, 22), UAIO_OK);
+        assert_eq!(reg.wait(0), 0);
+        // One of them goes away: the other still waits.
+        let mut tok = 0;
+        assert_eq!(uaio_io_disarm(reg.p(), 1, UAIO_READ, &mut tok), UAIO_OK);
+        assert_eq!(tok, 11);
+        peer.write_all(b"x").unwrap();
+        assert_eq!(reg.wait(1_000_000), 1);
+        assert_eq!(reg.take_all(), BTreeSet::from([(22, UAIO_READ)]));
+        // Different directions on one fd: each fires when its own is ready.
+        assert_eq!(uaio_io_arm(reg.p(), 3, fd, UAIO_WRITE, 33), UAIO_OK);
+        let mut buf = [0u8; 8];
+        let _ = (&a).read(&mut buf).unwrap();
+        assert_eq!(uaio_io_arm(reg.p(), 4, fd, UAIO_READ, 44), UAIO_OK);
+        assert_eq!(reg.wait(1_000_000), 1);
+        assert_eq!(reg.take_all(), BTreeSet::from([(33, UAIO_WRITE)]));
+        peer.write_all(b"y").unwrap();
+        assert_eq!(reg.wait(1_000_000), 1);
+        assert_eq!(reg.take_all(), BTreeSet::from([(44, UAIO_READ)]));
+    }
+}
+
+/// Found by tests/ffi_fuzz.rs: a wait that ends, its fd closed, and a new
+/// socket that gets the same fd number armed before the next wait (one
+/// round of a server: a connection closes, the next is accepted): the new
+/// socket is watched, not the closed one.
+#[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
+fn a_reused_fd_number_is_watched() {
+    let (mut reg, _quiet) = epoll_mode();
+    let (a, _a_peer) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    // SAFETY: initialised registry, valid out-pointer.
+    unsafe {
+        assert_eq!(uaio_io_arm(reg.p(), 1, fd, UAIO_READ, 11), UAIO_OK);
+        assert_eq!(reg.wait(0), 0);
+        let mut tok = 0;
+        assert_eq!(uaio_io_disarm(reg.p(), 1, UAIO_READ, &mut tok), UAIO_OK);
+    }
+    drop(a);
+    let (b, mut b_peer) = UnixStream::pair().unwrap();
+    assert_eq!(b.as_raw_fd(), fd, "the kernel hands out the lowest free fd");
+    for handle in [2, 1] {
+        // SAFETY: initialised registry.
+        unsafe {
+            assert_eq!(uaio_io_arm(reg.p(), handle, fd, UAIO_READ, handle), UAIO_OK);
+        }
+        b_peer.write_all(b"x").unwrap();
+        assert_eq!(reg.wait(1_000_000), 1, "handle {handle}");
+        assert_eq!(reg.take_all(), BTreeSet::from([(handle, UAIO_READ)]));
+        let mut buf = [0u8; 8];
+        let _ = (&b).read(&mut buf).unwrap();
+    }
 }

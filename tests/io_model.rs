@@ -519,6 +519,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
     fn matches_one_shot_model(cap in 0u32..=3, ops in proptest::collection::vec(op(), 1..200)) {
         let mut h = Harness::new(cap, 5);
         for o in ops {
@@ -589,6 +590,7 @@ impl Rng {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
 fn long_fixed_seed_run() {
     let start = Instant::now();
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
@@ -626,6 +628,7 @@ fn timed_wait(r: *mut uaio_io, timeout_us: i64, hooks: *const uaio_port_hooks) -
 
 /// With nothing ready, a wait sleeps its whole timeout and fires nothing.
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
 fn wait_never_ends_early() {
     let (mut s, mut p) = (junk::<IoSlot>(4), junk::<uaio_pollfd>(4));
     let mut r = registry(&mut s, &mut p);
@@ -662,6 +665,7 @@ fn wait_never_ends_early() {
 /// UAIO_OBJECT_POLL_US (never sooner) so that the object is asked again;
 /// the caller waits again for the rest of its time.
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
 fn object_waits_return_after_each_slice() {
     let (mut s, mut p) = (junk::<IoSlot>(2), junk::<uaio_pollfd>(2));
     let mut r = registry(&mut s, &mut p);
@@ -710,6 +714,7 @@ fn object_waits_return_after_each_slice() {
 
 /// A long wait ends when another thread makes a socket readable.
 #[test]
+#[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
 fn wait_wakes_on_readiness() {
     let (mut s, mut p) = (junk::<IoSlot>(2), junk::<uaio_pollfd>(2));
     let mut r = registry(&mut s, &mut p);
@@ -746,7 +751,7 @@ fn wait_wakes_on_readiness() {
 /// by plain readiness must not carry it because a later error woke another
 /// direction of the same object before the first was taken.
 #[test]
-
+#[cfg_attr(miri, ignore = "calls the host's poll and sockets")]
 fn error_is_reported_only_with_the_directions_it_woke() {
     let (mut s, mut p) = (junk::<IoSlot>(2), junk::<uaio_pollfd>(2));
     let mut r = registry(&mut s, &mut p);

@@ -26,7 +26,7 @@ pub const UAIO_OK: i32 = 0;
 pub const UAIO_EINVAL: i32 = -1;
 /// The storage is full: move the structure into bigger storage.
 pub const UAIO_EFULL: i32 = -2;
-/// No such entry: a stale or foreign handle, nothing armed, or empty.
+/// No such entry: a stale or unknown handle, nothing armed, or empty.
 pub const UAIO_ENOENT: i32 = -3;
 /// That direction of that object already has a waiter.
 pub const UAIO_EBUSY: i32 = -4;

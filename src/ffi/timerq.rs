@@ -158,6 +158,8 @@ pub unsafe extern "C" fn uaio_timerq_pop_due(
 
 /// Cancels the timer `handle`, its token into `*out_token`; `UAIO_ENOENT`
 /// for a handle that already fired, was cancelled, or never existed.
+/// Handles are values local to their queue (slot and generation): a handle
+/// of another queue is refused unless it equals one of this queue's.
 ///
 /// # Safety
 /// `q` is NULL or initialised; `out_token` is NULL or valid.

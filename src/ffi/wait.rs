@@ -300,10 +300,12 @@ pub(super) fn close_event_queue(epfd: i32) {
 
 /// Linux: once many fds wait, an epoll set, so that idle fds cost nothing
 /// per wait. Its registrations follow the registry's armed fds, brought up to
-/// date before each wait: registrations that go or change fd are removed
-/// first, then the others added, so that a closed fd whose number a new
-/// socket reuses never removes the new socket's registration. Events carry
-/// the slot index; a slot that no longer waits for them ignores them.
+/// date before each wait. The kernel keeps one registration per fd, so
+/// objects that share an fd share it: it watches the union of their
+/// directions, and its events (which carry the fd) wake each of them. A
+/// registration whose waiter went away is checked with the kernel before it
+/// is trusted again (one epoll_ctl), because the fd may have been closed
+/// and its number reused by a file that the set does not watch.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll {
     use super::super::{UAIO_EINTR, UAIO_EIO};
@@ -326,7 +328,7 @@ mod epoll {
         unsafe { *libc::__errno_location() }
     }
 
-    fn ctl(epfd: i32, op: i32, fd: i32, dirs: u32, index: u32) -> i32 {
+    fn ctl(epfd: i32, op: i32, fd: i32, dirs: u32) -> i32 {
         let mut events = 0u32;
         if dirs & READ != 0 {
             events |= libc::EPOLLIN as u32;
@@ -336,48 +338,53 @@ mod epoll {
         }
         let mut ev = libc::epoll_event {
             events,
-            u64: u64::from(index),
+            u64: fd as u64,
         };
         // SAFETY: `ev` is valid for the call.
         unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) }
     }
 
     /// Brings the epoll set up to date with the armed fds; an fd the kernel
-    /// refuses (closed) wakes its waiters with ERROR.
+    /// refuses (closed) wakes its waiter with ERROR.
     fn sync(epfd: i32, core: &mut Registry, slots: &mut [IoSlot]) -> u32 {
         let mut fired = 0;
-        let changed = core.take_changed();
-        for i in changed.clone() {
+        for i in core.take_changed() {
             let Some((want, have)) = core.kernel_state(slots, i) else {
                 continue;
             };
+            let stale = core.kernel_stale(slots, i);
+            if want == have && !stale {
+                continue;
+            }
+            // This slot's directions leave the registration of its old fd
+            // (which is gone already if the fd was closed).
             if have.0 >= 0 && have.0 != want.0 {
-                ctl(epfd, libc::EPOLL_CTL_DEL, have.0, 0, i); // gone already if closed
+                let others = core.watched_on(slots, have.0, i);
+                let op = if others == 0 {
+                    libc::EPOLL_CTL_DEL
+                } else {
+                    libc::EPOLL_CTL_MOD
+                };
+                ctl(epfd, op, have.0, others);
                 core.set_kernel_state(slots, i, -1, 0);
             }
-        }
-        for i in 0..core.high_water() {
-            let Some((want, have)) = core.kernel_state(slots, i) else {
-                continue;
-            };
-            if want.0 < 0 || want == have {
+            if want.0 < 0 {
+                core.set_kernel_state(slots, i, -1, 0);
                 continue;
             }
-            let op = if have.0 == want.0 {
-                libc::EPOLL_CTL_MOD
+            let others = core.watched_on(slots, want.0, i);
+            let (op, other) = if others == 0 && have.0 != want.0 {
+                (libc::EPOLL_CTL_ADD, libc::EPOLL_CTL_MOD)
             } else {
-                libc::EPOLL_CTL_ADD
+                (libc::EPOLL_CTL_MOD, libc::EPOLL_CTL_ADD)
             };
-            let mut rc = ctl(epfd, op, want.0, want.1, i);
+            let dirs = others | want.1;
+            let mut rc = ctl(epfd, op, want.0, dirs);
             if rc < 0 && (errno() == libc::EEXIST || errno() == libc::ENOENT) {
-                let other = if op == libc::EPOLL_CTL_ADD {
-                    libc::EPOLL_CTL_MOD
-                } else {
-                    libc::EPOLL_CTL_ADD
-                };
-                rc = ctl(epfd, other, want.0, want.1, i);
+                rc = ctl(epfd, other, want.0, dirs);
             }
             if rc < 0 {
+                core.set_kernel_state(slots, i, -1, 0);
                 fired += core.fire(slots, i, ERROR);
             } else {
                 core.set_kernel_state(slots, i, want.0, want.1);
@@ -436,7 +443,7 @@ mod epoll {
         }
         for e in events.iter().take(n as usize) {
             let (bits, data) = (e.events, e.u64);
-            let Ok(index) = u32::try_from(data) else {
+            let Ok(fd) = i32::try_from(data) else {
                 continue;
             };
             let mut ev = 0;
@@ -449,12 +456,8 @@ mod epoll {
             if bits & (libc::EPOLLERR | libc::EPOLLHUP) as u32 != 0 {
                 ev |= ERROR;
             }
-            // Only for the fd the slot waits on now (fire masks by armed).
-            if let Some(((want_fd, _), (have_fd, _))) = core.kernel_state(slots, index) {
-                if want_fd >= 0 && want_fd == have_fd {
-                    fired += core.fire(slots, index, ev);
-                }
-            }
+            // Every slot waiting on that fd (fire masks by armed).
+            fired += core.fire_fd(slots, fd, ev);
         }
         Ok(fired)
     }
