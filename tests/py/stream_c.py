@@ -1,9 +1,11 @@
 # The C Stream (_uaio.StreamIO): what streams.py does not reach. Its error
 # paths (bad arguments, a closed stream, a reset while reading to EOF, a
 # stream object without the stream protocol, a write() that returns a bad
-# count), write() buffering (a mutable buffer is copied; awrite after a
-# blocked write() keeps the order), readexactly(0), `async with`, the
-# read-only attributes, keyword arguments, and a subclass.
+# count); write() buffering (a mutable buffer is copied; awrite after a
+# blocked write() keeps the order; nothing allocated when the socket takes
+# it all); readexactly(0); `async with`; the read-only attributes; keyword
+# arguments; a subclass.
+import micropython
 import socket
 import struct
 import time
@@ -152,6 +154,24 @@ async def main():
     show(w.write, b"cd")  # appended to what is buffered
     await ashow(asyncio.Stream(PyStream(0)).read())
     await ashow(asyncio.Stream(PyStream(0)).read(1))
+
+    # write() that the socket takes whole, drain() after it and readinto()
+    # of data that is there allocate nothing.
+    a, b = pair()
+    wa, rb = asyncio.Stream(a), asyncio.Stream(b)
+    buf = bytearray(2)
+    got = []
+    micropython.heap_lock()
+    try:
+        for i in range(3):
+            wa.write(b"xy")
+            await wa.drain()
+            got.append(await rb.readinto(buf))
+    finally:
+        micropython.heap_unlock()
+    print("no allocation", got, buf)
+    await wa.aclose()
+    await rb.aclose()
 
     # `async with`, and a subclass.
     a, b = pair()
