@@ -1,151 +1,347 @@
-// _uaio.StreamIO: the awaitable reads and writes of one stream, so that
-// `await stream.readinto(buf)` and writing an existing buffer allocate
-// nothing, however often they have to wait. One per stream direction: a
-// stream belongs to one task (the uasyncio rule), so its state can live
-// here while the task waits.
+// _uaio.StreamIO: uasyncio's Stream (also StreamReader and StreamWriter),
+// in C, so that the calls of a stream's hot path (read(n), readinto, write,
+// drain, awrite) run no Python frame, and waiting allocates nothing: each
+// stream has one reusable awaitable for its reads and one for its writes (a
+// stream belongs to one task per direction, the uasyncio rule). The rarer
+// operations (readline, read to EOF, readexactly, awriteiter, closing) get
+// an awaitable of their own per call, as a coroutine would.
+
+#include <string.h>
 
 #include "py/stream.h"
 #include "py/mperrno.h"
 #include "uaio_mp.h"
 
-enum { OP_NONE, OP_READINTO, OP_WRITE, OP_READ };
+enum { OP_NONE, OP_READ, OP_READINTO, OP_WRITE, OP_READALL, OP_READLINE, OP_READEXACTLY, OP_WRITEITER, OP_CLOSE, OP_VALUE };
 
-typedef struct _uaio_streamio_t {
+typedef struct _uaio_stream_t uaio_stream_t;
+
+// An awaitable operation on a stream.
+typedef struct _uaio_op_t {
     mp_obj_base_t base;
-    mp_obj_t stream; // read from / written to
-    mp_obj_t poll;   // waited on (the stream itself, or its socket)
-    mp_obj_t buf;
-    size_t off;      // write: the next byte of `buf` to write
-    size_t end;      // write: where to stop
+    uaio_stream_t *stream;
+    mp_obj_t obj;    // READINTO, WRITE: the buffer; READLINE: what was read so
+                     // far; WRITEITER: the iterator; VALUE: the result
+    mp_obj_t cur;    // WRITEITER: the write being awaited
+    byte *data;      // READEXACTLY, READALL: the result being filled (a GC block)
+    size_t off, end; // READINTO, WRITE: obj[off:end]; READ: up to `end` bytes;
+                     // READEXACTLY: `off` of `end` bytes read; READALL: `off`
+                     // bytes read, `end` allocated
     int op;
-} uaio_streamio_t;
+    bool waited;     // READALL, READLINE: parked once before this read
+} uaio_op_t;
 
-static mp_obj_t streamio_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
-    mp_arg_check_num(n_args, n_kw, 1, 2, false);
-    uaio_streamio_t *s = mp_obj_malloc(uaio_streamio_t, type);
-    s->stream = args[0];
-    s->poll = n_args > 1 && args[1] != mp_const_none ? args[1] : args[0];
-    s->buf = MP_OBJ_NULL;
-    s->off = 0;
-    s->op = OP_NONE;
-    return MP_OBJ_FROM_PTR(s);
+struct _uaio_stream_t {
+    mp_obj_base_t base;
+    mp_obj_t s;      // the stream; None once closed
+    mp_obj_t e;      // for get_extra_info()
+    mp_obj_t poll;   // what readiness is waited on: `s`, or the object given
+    mp_obj_t out;    // bytes that write() could not send yet, from out_off on
+    size_t out_off, out_len; // out_len 0: nothing buffered
+    uaio_op_t *rd, *wr; // the reused awaitables of read/readinto and drain/awrite
+};
+
+static const mp_obj_type_t uaio_stream_op_type;
+extern const mp_obj_module_t uaio_module; // moduaio.c
+
+static uaio_op_t *new_op(uaio_stream_t *stream, int kind) {
+    uaio_op_t *op = mp_obj_malloc(uaio_op_t, &uaio_stream_op_type);
+    op->stream = stream;
+    op->obj = op->cur = MP_OBJ_NULL;
+    op->data = NULL;
+    op->off = op->end = 0;
+    op->op = kind;
+    op->waited = false;
+    return op;
+}
+
+static mp_obj_t stream_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    enum { ARG_s, ARG_e, ARG_poll };
+    static const mp_arg_t allowed[] = {
+        { MP_QSTR_s, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_e, MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_poll, MP_ARG_OBJ, {.u_obj = mp_const_none} },
+    };
+    mp_arg_val_t a[MP_ARRAY_SIZE(allowed)];
+    mp_arg_parse_all_kw_array(n_args, n_kw, args, MP_ARRAY_SIZE(allowed), allowed, a);
+    uaio_stream_t *self = mp_obj_malloc(uaio_stream_t, type);
+    self->s = a[ARG_s].u_obj;
+    self->e = a[ARG_e].u_obj != MP_OBJ_NULL ? a[ARG_e].u_obj : mp_obj_new_dict(0);
+    self->poll = a[ARG_poll].u_obj != mp_const_none ? a[ARG_poll].u_obj : self->s;
+    self->out = MP_OBJ_NULL;
+    self->out_off = self->out_len = 0;
+    self->rd = new_op(self, OP_NONE);
+    self->wr = new_op(self, OP_NONE);
+    return MP_OBJ_FROM_PTR(self);
 }
 
 // A closed stream's fd number may already belong to a new socket: never
 // touch it again.
-static void check_open(uaio_streamio_t *s) {
-    if (s->stream == MP_OBJ_NULL) {
+static void check_open(uaio_stream_t *self) {
+    if (self->s == mp_const_none) {
         mp_raise_OSError(MP_EBADF);
     }
 }
 
-// close(): the stream is closed; later operations raise OSError(EBADF).
-static mp_obj_t streamio_close(mp_obj_t self_in) {
-    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
-    s->stream = s->poll = s->buf = MP_OBJ_NULL;
-    s->op = OP_NONE;
+static mp_obj_t finish(uaio_op_t *op, mp_obj_t value) {
+    op->op = OP_NONE;
+    op->obj = op->cur = MP_OBJ_NULL;
+    op->data = NULL;
+    MP_STATE_THREAD(stop_iteration_arg) = value;
+    return MP_OBJ_STOP_ITERATION;
+}
+
+static mp_obj_t park(uaio_op_t *op, uint32_t dir) {
+    uaio_state_t *st = uaio_state();
+    uaio_io_park(st, op->stream->poll, dir, uaio_cur_task(st, "stream I/O"));
+    return mp_const_false;
+}
+
+/******************************************************************************/
+// Writing
+
+// write(buf): buffered; drain() sends what is left. Tried at once when
+// nothing is buffered, so an unblocked stream needs no buffer.
+static mp_obj_t stream_write(mp_obj_t self_in, mp_obj_t buf) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(self_in);
+    check_open(self);
+    mp_buffer_info_t info;
+    if (self->out_len == 0) {
+        mp_int_t n;
+        const mp_stream_p_t *p = uaio_stream_of(self->s);
+        if (p != NULL && p->write != NULL) {
+            mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
+            int err = 0;
+            mp_uint_t r = p->write(self->s, info.buf, info.len, &err);
+            if (r == MP_STREAM_ERROR) {
+                if (!mp_is_nonblocking_error(err)) {
+                    mp_raise_OSError(err);
+                }
+                r = 0;
+            }
+            if (r == info.len) {
+                return mp_const_none;
+            }
+            n = r;
+        } else {
+            // Not a stream object: its write() says (None: it would block).
+            mp_obj_t dest[3];
+            mp_load_method(self->s, MP_QSTR_write, dest);
+            dest[2] = buf;
+            mp_obj_t r = mp_call_method_n_kw(1, 0, dest);
+            mp_obj_t len = mp_obj_len(buf);
+            if (mp_obj_equal(r, len)) {
+                return mp_const_none;
+            }
+            n = r == mp_const_none ? 0 : mp_obj_get_int(r);
+            mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
+        }
+        if (!mp_obj_is_exact_type(buf, &mp_type_bytes)) {
+            buf = mp_obj_new_bytes(info.buf, info.len); // the caller may reuse a mutable buffer
+        }
+        if (n < 0 || (size_t)n > info.len) {
+            mp_raise_ValueError(MP_ERROR_TEXT("write() returned a bad count"));
+        }
+        self->out = buf;
+        self->out_off = n;
+        self->out_len = info.len;
+    } else {
+        // Appended to what is buffered already.
+        mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
+        size_t old = self->out_len - self->out_off;
+        vstr_t vstr;
+        vstr_init_len(&vstr, old + info.len);
+        size_t len;
+        const char *data = mp_obj_str_get_data(self->out, &len);
+        memcpy(vstr.buf, data + self->out_off, old);
+        memcpy(vstr.buf + old, info.buf, info.len);
+        self->out = mp_obj_new_bytes_from_vstr(&vstr);
+        self->out_off = 0;
+        self->out_len = old + info.len;
+    }
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(streamio_close_obj, streamio_close);
+static MP_DEFINE_CONST_FUN_OBJ_2(stream_write_obj, stream_write);
 
-// write_now(buf) -> bytes written at once (None: it would block).
-static mp_obj_t streamio_write_now(mp_obj_t self_in, mp_obj_t buf) {
-    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
-    check_open(s);
-    const mp_stream_p_t *p = uaio_stream_of(s->stream);
-    if (p == NULL || p->write == NULL) {
-        // Not a stream object: its write() method says (None: would block).
-        mp_obj_t dest[3];
-        mp_load_method(s->stream, MP_QSTR_write, dest);
-        dest[2] = buf;
-        return mp_call_method_n_kw(1, 0, dest);
-    }
+// Arms the stream's write awaitable for buf[off:end] (end < 0: to the end).
+static mp_obj_t arm_write(uaio_stream_t *self, mp_obj_t buf, mp_int_t off, mp_int_t end) {
+    check_open(self);
     mp_buffer_info_t info;
     mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
-    int err = 0;
-    mp_uint_t n = p->write(s->stream, info.buf, info.len, &err);
-    if (n == MP_STREAM_ERROR) {
-        if (mp_is_nonblocking_error(err)) {
-            return mp_const_none;
-        }
-        mp_raise_OSError(err);
-    }
-    return MP_OBJ_NEW_SMALL_INT(n);
-}
-static MP_DEFINE_CONST_FUN_OBJ_2(streamio_write_now_obj, streamio_write_now);
-
-static mp_obj_t arm(mp_obj_t self_in, mp_obj_t buf, int op, mp_int_t off, mp_int_t end) {
-    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
-    check_open(s);
-    mp_buffer_info_t info;
-    mp_get_buffer_raise(buf, &info, op == OP_READINTO ? MP_BUFFER_WRITE : MP_BUFFER_READ);
     if (end < 0 || (size_t)end > info.len) {
         end = info.len;
     }
     if (off < 0 || off > end) {
         mp_raise_ValueError(MP_ERROR_TEXT("offset out of range"));
     }
-    s->buf = buf;
-    s->off = off;
-    s->end = end;
-    s->op = op;
-    return self_in;
+    uaio_op_t *op = self->wr;
+    op->obj = buf;
+    op->off = off;
+    op->end = end;
+    op->op = OP_WRITE;
+    return MP_OBJ_FROM_PTR(op);
 }
 
-// read(n): awaitable; up to n bytes, whatever is there (b'' at EOF).
-static mp_obj_t streamio_read(mp_obj_t self_in, mp_obj_t n_in) {
-    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
-    check_open(s);
-    mp_int_t n = mp_obj_get_int(n_in);
+// drain(): awaitable; what write() buffered is sent.
+static mp_obj_t stream_drain(mp_obj_t self_in) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(self_in);
+    if (self->out_len == 0) {
+        return MP_OBJ_FROM_PTR(&uaio_done_none_obj);
+    }
+    mp_obj_t buf = self->out;
+    self->out = MP_OBJ_NULL;
+    self->out_len = 0;
+    return arm_write(self, buf, self->out_off, -1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(stream_drain_obj, stream_drain);
+
+// awrite(buf, off=0, sz=-1): awaitable; buf[off:off+sz] all written. The
+// buffer stays the caller's: nothing is copied or allocated (unless write()
+// buffered something, which goes first).
+static mp_obj_t awrite(mp_obj_t self_in, mp_obj_t buf, mp_int_t off, mp_int_t sz) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_int_t end = sz < 0 ? -1 : off + sz;
+    if (self->out_len == 0) {
+        return arm_write(self, buf, off, end);
+    }
+    mp_buffer_info_t info;
+    mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
+    if (end < 0 || (size_t)end > info.len) {
+        end = info.len;
+    }
+    if (off < 0 || off > end) {
+        mp_raise_ValueError(MP_ERROR_TEXT("offset out of range"));
+    }
+    stream_write(self_in, mp_obj_new_bytes((const byte *)info.buf + off, end - off));
+    return stream_drain(self_in);
+}
+
+// Positional arguments at once; keywords (rare) through the parser.
+static mp_obj_t stream_awrite(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    if (kw->used == 0 && n_args >= 2 && n_args <= 4) {
+        return awrite(args[0], args[1], n_args > 2 ? mp_obj_get_int(args[2]) : 0, n_args > 3 ? mp_obj_get_int(args[3]) : -1);
+    }
+    static const mp_arg_t allowed[] = {
+        { MP_QSTR_buf, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
+        { MP_QSTR_off, MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_sz, MP_ARG_INT, {.u_int = -1} },
+    };
+    mp_arg_val_t a[3];
+    mp_arg_parse_all(n_args - 1, args + 1, kw, 3, allowed, a);
+    return awrite(args[0], a[0].u_obj, a[1].u_int, a[2].u_int);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(stream_awrite_obj, 1, stream_awrite);
+
+// awriteiter(iterable): awaitable; awrite() of each buffer in turn.
+static mp_obj_t stream_awriteiter(mp_obj_t self_in, mp_obj_t iterable) {
+    uaio_op_t *op = new_op(MP_OBJ_TO_PTR(self_in), OP_WRITEITER);
+    op->obj = mp_getiter(iterable, NULL);
+    return MP_OBJ_FROM_PTR(op);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(stream_awriteiter_obj, stream_awriteiter);
+
+/******************************************************************************/
+// Reading
+
+// read(n=-1): awaitable; n >= 0: up to n bytes, whatever is there (b"" at
+// EOF); n < 0: everything up to EOF.
+static mp_obj_t stream_read(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t n = -1;
+    if (kw->used == 0 && n_args <= 2) {
+        if (n_args > 1) {
+            n = mp_obj_get_int(args[1]);
+        }
+    } else {
+        static const mp_arg_t allowed[] = { { MP_QSTR_n, MP_ARG_INT, {.u_int = -1} } };
+        mp_arg_val_t a[1];
+        mp_arg_parse_all(n_args - 1, args + 1, kw, 1, allowed, a);
+        n = a[0].u_int;
+    }
+    if (n < 0) {
+        return MP_OBJ_FROM_PTR(new_op(self, OP_READALL));
+    }
+    check_open(self);
+    uaio_op_t *op = self->rd;
+    op->obj = MP_OBJ_NULL;
+    op->end = n;
+    op->op = OP_READ;
+    return MP_OBJ_FROM_PTR(op);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(stream_read_obj, 1, stream_read);
+
+// readinto(buf): awaitable; the number of bytes read (0 at EOF).
+static mp_obj_t stream_readinto(mp_obj_t self_in, mp_obj_t buf) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(self_in);
+    check_open(self);
+    mp_buffer_info_t info;
+    mp_get_buffer_raise(buf, &info, MP_BUFFER_WRITE);
+    uaio_op_t *op = self->rd;
+    op->obj = buf;
+    op->op = OP_READINTO;
+    return MP_OBJ_FROM_PTR(op);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(stream_readinto_obj, stream_readinto);
+
+// readline(): awaitable; a line with its b"\n"; the partial tail at EOF,
+// then b"".
+static mp_obj_t stream_readline(mp_obj_t self_in) {
+    uaio_op_t *op = new_op(MP_OBJ_TO_PTR(self_in), OP_READLINE);
+    op->obj = mp_const_empty_bytes;
+    return MP_OBJ_FROM_PTR(op);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(stream_readline_obj, stream_readline);
+
+// readexactly(n): awaitable; n bytes (EOFError if EOF comes first).
+static mp_obj_t stream_readexactly(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
+    static const mp_arg_t allowed[] = { { MP_QSTR_n, MP_ARG_REQUIRED | MP_ARG_INT, {.u_int = 0} } };
+    mp_arg_val_t a[1];
+    mp_arg_parse_all(n_args - 1, args + 1, kw, 1, allowed, a);
+    mp_int_t n = a[0].u_int;
     if (n < 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("size must be >= 0"));
     }
-    s->buf = MP_OBJ_NULL;
-    s->off = 0;
-    s->end = n;
-    s->op = OP_READ;
-    return self_in;
+    uaio_op_t *op = new_op(MP_OBJ_TO_PTR(args[0]), OP_READEXACTLY);
+    op->end = n;
+    if (n > 0) {
+        op->data = m_new(byte, n + 1); // the result's buffer, as a vstr has it
+    }
+    return MP_OBJ_FROM_PTR(op);
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(streamio_read_obj, streamio_read);
+static MP_DEFINE_CONST_FUN_OBJ_KW(stream_readexactly_obj, 1, stream_readexactly);
 
-// readinto(buf): awaitable; the number of bytes read (0 at EOF).
-static mp_obj_t streamio_readinto(mp_obj_t self_in, mp_obj_t buf) {
-    return arm(self_in, buf, OP_READINTO, 0, -1);
+// Up to `n` bytes into `buf` without waiting, as the stream's own read(n)
+// does it (until it would block; an error such as a reset wins over what
+// was read). False if it would block.
+static bool read_some(uaio_stream_t *self, byte *buf, size_t n, mp_uint_t *got) {
+    mp_get_stream_raise(self->s, MP_STREAM_OP_READ);
+    int err = 0;
+    *got = mp_stream_rw(self->s, buf, n, &err, MP_STREAM_RW_READ);
+    if (err != 0) {
+        if (mp_is_nonblocking_error(err)) {
+            return false;
+        }
+        mp_raise_OSError(err);
+    }
+    return true;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(streamio_readinto_obj, streamio_readinto);
 
-// write(buf, off=0, end=-1): awaitable; buf[off:end] all written.
-static mp_obj_t streamio_write(size_t n_args, const mp_obj_t *args) {
-    mp_int_t off = n_args > 2 ? mp_obj_get_int(args[2]) : 0;
-    mp_int_t end = n_args > 3 ? mp_obj_get_int(args[3]) : -1;
-    return arm(args[0], args[1], OP_WRITE, off, end);
-}
-static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(streamio_write_obj, 2, 4, streamio_write);
-
-// read(n) without waiting, as the stream's own read(n) does it (up to n
-// bytes until it would block; an error such as a reset wins over what was
-// read): the bytes, or NULL if it would block.
-static mp_obj_t read_now(uaio_streamio_t *s) {
-    mp_get_stream_raise(s->stream, MP_STREAM_OP_READ);
+// read(n) without waiting: the bytes, or NULL if it would block.
+static mp_obj_t read_now(uaio_op_t *op) {
     // Small reads go through the stack: one allocation, the result.
     byte small[64];
     vstr_t vstr;
     byte *buf = small;
-    if (s->end > sizeof(small)) {
-        vstr_init_len(&vstr, s->end);
+    if (op->end > sizeof(small)) {
+        vstr_init_len(&vstr, op->end);
         buf = (byte *)vstr.buf;
     }
-    int err = 0;
-    mp_uint_t n = mp_stream_rw(s->stream, buf, s->end, &err, MP_STREAM_RW_READ);
-    if (err != 0) {
+    mp_uint_t n;
+    if (!read_some(op->stream, buf, op->end, &n)) {
         if (buf != small) {
             vstr_clear(&vstr);
         }
-        if (mp_is_nonblocking_error(err)) {
-            return MP_OBJ_NULL;
-        }
-        s->op = OP_NONE;
-        mp_raise_OSError(err);
+        return MP_OBJ_NULL;
     }
     if (buf == small) {
         return mp_obj_new_bytes(small, n);
@@ -154,80 +350,278 @@ static mp_obj_t read_now(uaio_streamio_t *s) {
     return mp_obj_new_bytes_from_vstr(&vstr);
 }
 
-// One non-blocking read or write; false if it would block.
-static bool transfer(uaio_streamio_t *s, mp_uint_t *n) {
-    const mp_stream_p_t *p = mp_get_stream_raise(s->stream, s->op == OP_READINTO ? MP_STREAM_OP_READ : MP_STREAM_OP_WRITE);
+// One non-blocking readinto or write; false if it would block.
+static bool transfer(uaio_op_t *op, mp_uint_t *n) {
+    bool rd = op->op == OP_READINTO;
+    mp_obj_t s = op->stream->s;
+    const mp_stream_p_t *p = mp_get_stream_raise(s, rd ? MP_STREAM_OP_READ : MP_STREAM_OP_WRITE);
     mp_buffer_info_t info;
-    mp_get_buffer_raise(s->buf, &info, s->op == OP_READINTO ? MP_BUFFER_WRITE : MP_BUFFER_READ);
+    mp_get_buffer_raise(op->obj, &info, rd ? MP_BUFFER_WRITE : MP_BUFFER_READ);
     int err = 0;
-    if (s->op == OP_READINTO) {
-        *n = p->read(s->stream, info.buf, info.len, &err);
+    if (rd) {
+        *n = p->read(s, info.buf, info.len, &err);
     } else {
-        *n = p->write(s->stream, (byte *)info.buf + s->off, s->end - s->off, &err);
+        *n = p->write(s, (byte *)info.buf + op->off, op->end - op->off, &err);
     }
     if (*n == MP_STREAM_ERROR) {
         if (mp_is_nonblocking_error(err)) {
             return false;
         }
-        s->op = OP_NONE;
+        op->op = OP_NONE;
         mp_raise_OSError(err);
     }
     return true;
 }
 
+// obj.name(arg) (MP_OBJ_NULL: no argument).
+static mp_obj_t call_method(mp_obj_t obj, qstr name, mp_obj_t arg) {
+    mp_obj_t dest[3];
+    mp_load_method(obj, name, dest);
+    dest[2] = arg;
+    return mp_call_method_n_kw(arg != MP_OBJ_NULL, 0, dest);
+}
+
+// readline(): as in stock uasyncio, each call of the stream's own
+// readline() comes after a wait for readiness.
+static mp_obj_t read_line(uaio_op_t *op) {
+    uaio_stream_t *self = op->stream;
+    for (;;) {
+        check_open(self);
+        if (!op->waited) {
+            op->waited = true;
+            return park(op, UAIO_READ);
+        }
+        op->waited = false;
+        mp_obj_t part = call_method(self->s, MP_QSTR_readline, MP_OBJ_NULL);
+        if (part == mp_const_none) {
+            continue; // it would block after all
+        }
+        op->obj = mp_binary_op(MP_BINARY_OP_INPLACE_ADD, op->obj, part);
+        size_t len;
+        const char *line = mp_obj_str_get_data(op->obj, &len);
+        if (!mp_obj_is_true(part) || (len > 0 && line[len - 1] == '\n')) {
+            return finish(op, op->obj);
+        }
+    }
+}
+
+// read() to EOF: after each wait for readiness, all there is, into one
+// growing buffer (no copy per chunk).
+static mp_obj_t read_all(uaio_op_t *op) {
+    uaio_stream_t *self = op->stream;
+    for (;;) {
+        check_open(self);
+        if (!op->waited) {
+            op->waited = true;
+            return park(op, UAIO_READ);
+        }
+        op->waited = false;
+        const mp_stream_p_t *p = mp_get_stream_raise(self->s, MP_STREAM_OP_READ);
+        for (;;) {
+            if (op->off == op->end) {
+                size_t alloc = op->end < 128 ? 256 : op->end * 2;
+                op->data = m_renew(byte, op->data, op->end, alloc);
+                op->end = alloc;
+            }
+            int err = 0;
+            mp_uint_t n = p->read(self->s, op->data + op->off, op->end - op->off, &err);
+            if (n == MP_STREAM_ERROR) {
+                if (!mp_is_nonblocking_error(err)) {
+                    finish(op, MP_OBJ_NULL);
+                    mp_raise_OSError(err);
+                }
+                break; // all there is for now: wait for more
+            }
+            if (n == 0) {
+                vstr_t vstr = { .alloc = op->end, .len = op->off, .buf = (char *)op->data, .fixed_buf = false };
+                return finish(op, mp_obj_new_bytes_from_vstr(&vstr));
+            }
+            op->off += n;
+        }
+    }
+}
+
+static mp_obj_t read_exactly(uaio_op_t *op) {
+    if (op->off < op->end) {
+        check_open(op->stream);
+    }
+    while (op->off < op->end) {
+        mp_uint_t n;
+        if (!read_some(op->stream, op->data + op->off, op->end - op->off, &n)) {
+            return park(op, UAIO_READ);
+        }
+        if (n == 0) {
+            finish(op, MP_OBJ_NULL);
+            mp_raise_type(&mp_type_EOFError);
+        }
+        op->off += n;
+    }
+    if (op->end == 0) {
+        return finish(op, mp_const_empty_bytes);
+    }
+    vstr_t vstr = { .alloc = op->end + 1, .len = op->end, .buf = (char *)op->data, .fixed_buf = false };
+    return finish(op, mp_obj_new_bytes_from_vstr(&vstr));
+}
+
+static mp_obj_t op_iternext(mp_obj_t self_in);
+
+static mp_obj_t write_iter(uaio_op_t *op) {
+    for (;;) {
+        if (op->cur != MP_OBJ_NULL) {
+            mp_obj_t ret = op_iternext(op->cur); // the stream's write awaitable
+            if (ret != MP_OBJ_STOP_ITERATION) {
+                return ret; // parked
+            }
+            op->cur = MP_OBJ_NULL;
+        }
+        mp_obj_t buf = mp_iternext(op->obj);
+        if (buf == MP_OBJ_STOP_ITERATION) {
+            return finish(op, mp_const_none);
+        }
+        mp_obj_t aw = awrite(MP_OBJ_FROM_PTR(op->stream), buf, 0, -1); // the write awaitable, or done
+        op->cur = mp_obj_is_type(aw, &uaio_stream_op_type) ? aw : MP_OBJ_NULL;
+    }
+}
+
+// wait_closed(), aclose(), __aexit__: closing twice, or after EOF, is
+// harmless; a task still waiting on the stream gets OSError(EBADF).
+static mp_obj_t close_now(uaio_op_t *op) {
+    uaio_stream_t *self = op->stream;
+    op->op = OP_NONE; // also if closing raises
+    mp_obj_t s = self->s;
+    if (s != mp_const_none) {
+        self->s = mp_const_none;
+        self->rd->op = self->wr->op = OP_NONE;
+        self->rd->obj = self->wr->obj = MP_OBJ_NULL;
+        // _uaio.io_close: a task still waiting on it gets OSError(EBADF).
+        call_method(MP_OBJ_FROM_PTR(&uaio_module), MP_QSTR_io_close, self->poll);
+        call_method(s, MP_QSTR_close, MP_OBJ_NULL);
+    }
+    return finish(op, mp_const_none);
+}
+
 // Tries at once; parks the task on the stream until ready when it would
 // block, and tries again when woken.
-static mp_obj_t streamio_iternext(mp_obj_t self_in) {
-    uaio_streamio_t *s = MP_OBJ_TO_PTR(self_in);
-    mp_uint_t n;
-    if (s->op != OP_NONE) {
-        check_open(s); // closed while it waited
-    }
-    if (s->op == OP_READ) {
-        mp_obj_t data = read_now(s);
-        if (data != MP_OBJ_NULL) {
-            s->op = OP_NONE;
+static mp_obj_t op_iternext(mp_obj_t self_in) {
+    uaio_op_t *op = MP_OBJ_TO_PTR(self_in);
+    switch (op->op) {
+        case OP_READ: {
+            check_open(op->stream); // closed while it waited
+            op->op = OP_NONE; // also if the read raises
+            mp_obj_t data = read_now(op);
+            if (data == MP_OBJ_NULL) {
+                op->op = OP_READ;
+                return park(op, UAIO_READ);
+            }
             MP_STATE_THREAD(stop_iteration_arg) = data;
             return MP_OBJ_STOP_ITERATION;
         }
-    }
-    if (s->op == OP_WRITE && s->off >= s->end) {
-        s->op = OP_NONE; // nothing to write
-    }
-    while ((s->op == OP_READINTO || s->op == OP_WRITE) && transfer(s, &n)) {
-        if (s->op == OP_READINTO) {
-            s->op = OP_NONE;
-            s->buf = MP_OBJ_NULL;
-            MP_STATE_THREAD(stop_iteration_arg) = MP_OBJ_NEW_SMALL_INT(n);
-            return MP_OBJ_STOP_ITERATION;
+        case OP_READINTO:
+        case OP_WRITE: {
+            check_open(op->stream);
+            mp_uint_t n;
+            while (op->op == OP_READINTO || op->off < op->end) {
+                if (!transfer(op, &n)) {
+                    return park(op, op->op == OP_WRITE ? UAIO_WRITE : UAIO_READ);
+                }
+                if (op->op == OP_READINTO) {
+                    return finish(op, MP_OBJ_NEW_SMALL_INT(n));
+                }
+                op->off += n;
+            }
+            return finish(op, mp_const_none);
         }
-        s->off += n;
-        if (s->off >= s->end) {
-            s->op = OP_NONE;
-            s->buf = MP_OBJ_NULL;
+        case OP_READALL:
+            return read_all(op);
+        case OP_READLINE:
+            return read_line(op);
+        case OP_READEXACTLY:
+            return read_exactly(op);
+        case OP_WRITEITER:
+            return write_iter(op);
+        case OP_CLOSE:
+            return close_now(op);
+        case OP_VALUE:
+            return finish(op, op->obj);
+        default:
             return MP_OBJ_STOP_ITERATION;
-        }
     }
-    if (s->op == OP_NONE) {
-        return MP_OBJ_STOP_ITERATION;
-    }
-    uaio_state_t *st = uaio_state();
-    uaio_io_park(st, s->poll, s->op == OP_WRITE ? UAIO_WRITE : UAIO_READ, uaio_cur_task(st, "stream I/O"));
-    return mp_const_false;
 }
 
-static const mp_rom_map_elem_t streamio_locals_table[] = {
-    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&streamio_read_obj) },
-    { MP_ROM_QSTR(MP_QSTR_write_now), MP_ROM_PTR(&streamio_write_now_obj) },
-    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&streamio_close_obj) },
-    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&streamio_readinto_obj) },
-    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&streamio_write_obj) },
+static MP_DEFINE_CONST_OBJ_TYPE(
+    uaio_stream_op_type, MP_QSTR_StreamOp, MP_TYPE_FLAG_ITER_IS_ITERNEXT,
+    iter, op_iternext
+    );
+
+/******************************************************************************/
+// The rest of the Stream interface
+
+static mp_obj_t stream_wait_closed(mp_obj_t self_in) {
+    return MP_OBJ_FROM_PTR(new_op(MP_OBJ_TO_PTR(self_in), OP_CLOSE));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(stream_wait_closed_obj, stream_wait_closed);
+
+static mp_obj_t stream_aexit(size_t n_args, const mp_obj_t *args) {
+    return stream_wait_closed(args[0]);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(stream_aexit_obj, 1, 4, stream_aexit);
+
+static mp_obj_t stream_aenter(mp_obj_t self_in) {
+    uaio_op_t *op = new_op(MP_OBJ_TO_PTR(self_in), OP_VALUE);
+    op->obj = self_in;
+    return MP_OBJ_FROM_PTR(op);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(stream_aenter_obj, stream_aenter);
+
+// close(): wait_closed() closes.
+static mp_obj_t stream_close(mp_obj_t self_in) {
+    (void)self_in;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(stream_close_obj, stream_close);
+
+static mp_obj_t stream_get_extra_info(mp_obj_t self_in, mp_obj_t v) {
+    return mp_obj_subscr(((uaio_stream_t *)MP_OBJ_TO_PTR(self_in))->e, v, MP_OBJ_SENTINEL);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(stream_get_extra_info_obj, stream_get_extra_info);
+
+// The attributes `s` (the stream; None once closed) and `e` (extra info).
+static void stream_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
+    uaio_stream_t *self = MP_OBJ_TO_PTR(self_in);
+    if (dest[0] != MP_OBJ_NULL) {
+        return; // read-only
+    }
+    if (attr == MP_QSTR_s) {
+        dest[0] = self->s;
+    } else if (attr == MP_QSTR_e) {
+        dest[0] = self->e;
+    } else {
+        dest[1] = MP_OBJ_SENTINEL; // methods: the locals dict
+    }
+}
+
+// The hot path first: the lookup cache misses less often.
+static const mp_rom_map_elem_t stream_locals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&stream_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&stream_write_obj) },
+    { MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&stream_drain_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&stream_readinto_obj) },
+    { MP_ROM_QSTR(MP_QSTR_awrite), MP_ROM_PTR(&stream_awrite_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&stream_readline_obj) },
+    { MP_ROM_QSTR(MP_QSTR_readexactly), MP_ROM_PTR(&stream_readexactly_obj) },
+    { MP_ROM_QSTR(MP_QSTR_awriteiter), MP_ROM_PTR(&stream_awriteiter_obj) },
+    { MP_ROM_QSTR(MP_QSTR_get_extra_info), MP_ROM_PTR(&stream_get_extra_info_obj) },
+    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&stream_close_obj) },
+    { MP_ROM_QSTR(MP_QSTR_wait_closed), MP_ROM_PTR(&stream_wait_closed_obj) },
+    { MP_ROM_QSTR(MP_QSTR_aclose), MP_ROM_PTR(&stream_wait_closed_obj) },
+    { MP_ROM_QSTR(MP_QSTR___aenter__), MP_ROM_PTR(&stream_aenter_obj) },
+    { MP_ROM_QSTR(MP_QSTR___aexit__), MP_ROM_PTR(&stream_aexit_obj) },
 };
-static MP_DEFINE_CONST_DICT(streamio_locals, streamio_locals_table);
+static MP_DEFINE_CONST_DICT(stream_locals, stream_locals_table);
 
 MP_DEFINE_CONST_OBJ_TYPE(
-    uaio_streamio_type, MP_QSTR_StreamIO, MP_TYPE_FLAG_ITER_IS_ITERNEXT,
-    make_new, streamio_make_new,
-    iter, streamio_iternext,
-    locals_dict, &streamio_locals
+    uaio_streamio_type, MP_QSTR_Stream, MP_TYPE_FLAG_NONE,
+    make_new, stream_make_new,
+    attr, stream_attr,
+    locals_dict, &stream_locals
     );
