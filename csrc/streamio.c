@@ -381,17 +381,22 @@ static mp_obj_t call_method(mp_obj_t obj, qstr name, mp_obj_t arg) {
     return mp_call_method_n_kw(arg != MP_OBJ_NULL, 0, dest);
 }
 
+// The slow reads wait for readiness before each attempt, every other step:
+// true when the op must park now.
+static bool wait_turn(uaio_op_t *op) {
+    check_open(op->stream);
+    op->waited = !op->waited;
+    return op->waited;
+}
+
 // readline(): as in stock uasyncio, each call of the stream's own
 // readline() comes after a wait for readiness.
 static mp_obj_t read_line(uaio_op_t *op) {
     uaio_stream_t *self = op->stream;
     for (;;) {
-        check_open(self);
-        if (!op->waited) {
-            op->waited = true;
+        if (wait_turn(op)) {
             return park(op, UAIO_READ);
         }
-        op->waited = false;
         mp_obj_t part = call_method(self->s, MP_QSTR_readline, MP_OBJ_NULL);
         if (part == mp_const_none) {
             continue; // it would block after all
@@ -410,12 +415,9 @@ static mp_obj_t read_line(uaio_op_t *op) {
 static mp_obj_t read_all(uaio_op_t *op) {
     uaio_stream_t *self = op->stream;
     for (;;) {
-        check_open(self);
-        if (!op->waited) {
-            op->waited = true;
+        if (wait_turn(op)) {
             return park(op, UAIO_READ);
         }
-        op->waited = false;
         const mp_stream_p_t *p = mp_get_stream_raise(self->s, MP_STREAM_OP_READ);
         for (;;) {
             if (op->off == op->end) {
