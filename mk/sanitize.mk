@@ -54,15 +54,18 @@ SAN_CFLAGS_KEEP := $(patsubst CFLAGS_EXTRA=%,%,$(filter CFLAGS_EXTRA=%,$(UNIX_FL
 
 .PHONY: unix-asan unix-ubsan san-lib-asan san-lib-ubsan test-sanitize
 
+# Line tables (only) give the reports file and line in the core too.
+SAN_CARGO_ENV := CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+
 san-lib-asan:
-	$(if $(SAN_NIGHTLY),RUSTFLAGS="-Zsanitizer=address -Cllvm-args=-asan-use-after-return=never" \
+	$(if $(SAN_NIGHTLY),$(SAN_CARGO_ENV) RUSTFLAGS="-Zsanitizer=address -Cllvm-args=-asan-use-after-return=never" \
 		cargo +nightly build --quiet --release -p uaio-staticlib \
 		--target $(SAN_HOST) --target-dir target/asan,\
 	@echo "sanitize: no nightly Rust: the ASan build links the uninstrumented core"; \
 		$(MAKE) --no-print-directory lib)
 
 san-lib-ubsan:
-	CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
+	$(SAN_CARGO_ENV) CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
 		cargo build --quiet --release -p uaio-staticlib --target-dir target/ubsan
 
 # STRIP= keeps symbols for the reports. UAIO_LIB on the port's command line
