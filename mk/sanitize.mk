@@ -34,10 +34,11 @@ SAN_COMMON       := -fno-omit-frame-pointer
 
 # Run-time options: stop at the first report, exit nonzero; the report's text
 # goes to stderr, which the test runners merge into the output they compare,
-# so the test fails. Leak detection stays on: the GC heap is one malloc'd
-# block that a global (MP_STATE_MEM) points into, so LSan sees it reachable
-# and reports only blocks malloc'd outside the GC and lost. SAN_LEAKS=0 turns
-# it off where LSan cannot run (it needs ptrace-like stopping of threads).
+# so the test fails. Leak detection stays on (MicroPython's CI leaves it on
+# too): the GC heap is one malloc'd block that a global (MP_STATE_MEM) points
+# into, so LSan sees it reachable and reports only blocks malloc'd outside
+# the GC and lost. SAN_LEAKS=0 turns it off where LSan cannot run (it stops
+# the process's threads the way a debugger does).
 SAN_LEAKS ?= 1
 SAN_ENV_asan  = ASAN_OPTIONS=detect_leaks=$(SAN_LEAKS):detect_stack_use_after_return=0:halt_on_error=1
 SAN_ENV_ubsan = UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
