@@ -26,11 +26,12 @@
 # the test runner reports the crash.
 
 SAN_CFLAGS_asan  := -fsanitize=address --param asan-use-after-return=0
-SAN_CFLAGS_ubsan := -fsanitize=undefined -fno-sanitize=nonnull-attribute -fno-sanitize-recover=all
+SAN_CFLAGS_ubsan := -fsanitize=undefined,float-cast-overflow -fno-sanitize=nonnull-attribute -fno-sanitize-recover=all
 SAN_COMMON       := -fno-omit-frame-pointer
 # nonnull-attribute is left out as MicroPython's CI leaves it out: the core
 # itself passes NULL with a zero length to memcpy (py/objboundmeth.c, on every
-# mp_call_function_0 of a bound method).
+# mp_call_function_0 of a bound method). float-cast-overflow is added (not in
+# -fsanitize=undefined): csrc/ turns float durations into integer µs.
 
 # Run-time options: stop at the first report, exit nonzero; the report's text
 # goes to stderr, which the test runners merge into the output they compare,
