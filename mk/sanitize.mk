@@ -5,7 +5,8 @@
 #
 #   make unix-asan        build/unix-asan/micropython   (-fsanitize=address)
 #   make unix-ubsan       build/unix-ubsan/micropython  (-fsanitize=undefined)
-#   make test-sanitize    test-py + test-conformance on both
+#   make test-sanitize    test-py + test-conformance on both, plain and
+#                         under GC stress
 #
 # C side (MicroPython, csrc/): GCC's sanitizers, as MicroPython's later CI
 # builds them (1.25's tools/ci.sh has no sanitizer jobs yet). The GC scans the
@@ -19,7 +20,9 @@
 # not used: with lto the core and the parts of `core` it uses are one module,
 # instrumented as a whole, and build-std would need rust-src and a download
 # of std's dependency crates. Without a nightly toolchain the plain release
-# library is linked instead (the C side is still sanitized).
+# library is linked instead (the C side is still sanitized). Not seen by
+# ASan: an out-of-bounds get_unchecked() on a local array (its in-bounds
+# pointer arithmetic counts as proof); the UBSan build's checks catch that.
 # Rust core, UBSan build: rustc has no UBSan; its nearest equivalent is
 # overflow checks plus debug assertions (which turn on core's checks of
 # unsafe preconditions). A failed check panics, the panic handler aborts, and
