@@ -13,12 +13,32 @@ def rand(n):
     return seed % n
 
 
+# Zero sleepers whose queueing time still needs an upper bound.
+unbounded = []
+
+
+def now(deadlines):
+    # A reading bounds the queueing time of every zero sleep awaited before.
+    t = time.ticks_us()
+    while unbounded:
+        j = unbounded.pop()
+        deadlines[j] = (deadlines[j][0], t)
+    return t
+
+
 async def sleeper(i, ms, deadlines, woke, early):
-    # The scheduler reads the µs clock a moment after this line, so the
-    # deadline it uses is this one plus a few µs of jitter.
-    deadlines[i] = time.ticks_add(time.ticks_us(), ms * 1000)
-    await asyncio.sleep_ms(ms)
-    if time.ticks_diff(time.ticks_us(), deadlines[i]) < 0:
+    # sleep_ms() reads the µs clock when called: the deadline it sets lies
+    # between these two readings plus ms. Measured, not assumed: the process
+    # can be preempted between them (a loaded machine, slow sanitizer builds).
+    # A zero sleep queues the task when awaited: the next reading bounds it.
+    t0 = now(deadlines)
+    s = asyncio.sleep_ms(ms)
+    t1 = time.ticks_us()
+    deadlines[i] = (time.ticks_add(t0, ms * 1000), time.ticks_add(t1, ms * 1000))
+    if ms == 0:
+        unbounded.append(i)
+    await s
+    if time.ticks_diff(now(deadlines), deadlines[i][0]) < 0:
         early.append(i)
     woke.append(i)
 
@@ -29,15 +49,15 @@ async def starter(i, started):
 
 async def main():
     # Real clock, random sleeps (0 included): wake order follows the
-    # deadlines; only deadlines within the measuring jitter may swap.
-    JITTER_US = 20
+    # deadlines. Out of order: a woke first though its deadline is surely
+    # the later one (its earliest possible deadline after b's latest).
     deadlines, woke, early = [0] * N, [], []
     for i in range(N):
         asyncio.create_task(sleeper(i, rand(100), deadlines, woke, early))
     while len(woke) < N:
         await asyncio.sleep_ms(20)
     late_first = [
-        (a, b) for a, b in zip(woke, woke[1:]) if time.ticks_diff(deadlines[a], deadlines[b]) > JITTER_US
+        (a, b) for a, b in zip(woke, woke[1:]) if time.ticks_diff(deadlines[a][0], deadlines[b][1]) > 0
     ]
     print("all woke", sorted(woke) == list(range(N)))
     print("out of deadline order", late_first)
