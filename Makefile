@@ -28,6 +28,7 @@ help:
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"
+	@echo "make unix-asan / unix-ubsan  the firmware under ASan / UBSan;  make test-sanitize: every suite on both"
 	@echo "make load          200 loopback clients against a uasyncio echo server (bytes, memory)"
 	@echo "make soak          1,000,000 timer events across the ticks wrap (unix, and 2^30-ticks unix)"
 	@echo "make clean"
@@ -119,10 +120,10 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc load soak qemu-test-all test-esp32 test-stm32
+test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak qemu-test-all test-esp32 test-stm32
 
 clean:
 	cargo clean
-	rm -rf $(BUILD)/unix $(BUILD)/unix-ticks30 $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
+	rm -rf $(BUILD)/unix $(BUILD)/unix-ticks30 $(BUILD)/unix-asan $(BUILD)/unix-ubsan $(BUILD)/micropython-runner* $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
 
 FORCE:
