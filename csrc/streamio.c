@@ -163,17 +163,24 @@ static mp_obj_t stream_write(mp_obj_t self_in, mp_obj_t buf) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(stream_write_obj, stream_write);
 
-// Arms the stream's write awaitable for buf[off:end] (end < 0: to the end).
-static mp_obj_t arm_write(uaio_stream_t *self, mp_obj_t buf, mp_int_t off, mp_int_t end) {
-    check_open(self);
-    mp_buffer_info_t info;
-    mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
-    if (end < 0 || (size_t)end > info.len) {
-        end = info.len;
+// buf's data, with the end of buf[off:end] (end < 0: to the end) clamped
+// to it; ValueError for an offset outside.
+static mp_int_t write_range(mp_obj_t buf, mp_int_t off, mp_int_t end, mp_buffer_info_t *info) {
+    mp_get_buffer_raise(buf, info, MP_BUFFER_READ);
+    if (end < 0 || (size_t)end > info->len) {
+        end = info->len;
     }
     if (off < 0 || off > end) {
         mp_raise_ValueError(MP_ERROR_TEXT("offset out of range"));
     }
+    return end;
+}
+
+// Arms the stream's write awaitable for buf[off:end] (end < 0: to the end).
+static mp_obj_t arm_write(uaio_stream_t *self, mp_obj_t buf, mp_int_t off, mp_int_t end) {
+    check_open(self);
+    mp_buffer_info_t info;
+    end = write_range(buf, off, end, &info);
     uaio_op_t *op = self->wr;
     op->obj = buf;
     op->off = off;
@@ -205,13 +212,7 @@ static mp_obj_t awrite(mp_obj_t self_in, mp_obj_t buf, mp_int_t off, mp_int_t sz
         return arm_write(self, buf, off, end);
     }
     mp_buffer_info_t info;
-    mp_get_buffer_raise(buf, &info, MP_BUFFER_READ);
-    if (end < 0 || (size_t)end > info.len) {
-        end = info.len;
-    }
-    if (off < 0 || off > end) {
-        mp_raise_ValueError(MP_ERROR_TEXT("offset out of range"));
-    }
+    end = write_range(buf, off, end, &info);
     stream_write(self_in, mp_obj_new_bytes((const byte *)info.buf + off, end - off));
     return stream_drain(self_in);
 }

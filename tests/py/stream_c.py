@@ -69,6 +69,8 @@ async def main():
     show(lambda: rb.read(x=1))
     show(lambda: rb.awrite())
     show(rb.awriteiter, 5)
+    show(rb.awrite, b"abc", 4)  # offset past the end
+    show(rb.awrite, b"abc", -1)
     show(rb.get_extra_info, "peername")
     print("get_extra_info", ra.get_extra_info("name"))
     show(setattr, ra, "s", None)
@@ -111,6 +113,7 @@ async def main():
     buf = bytearray(b"mutable")
     wa.write(buf)  # appended to what is buffered
     buf[:] = b"CHANGED"
+    show(wa.awrite, b"abc", 4)  # with data buffered: refused, nothing appended
 
     async def drain_then_awrite():
         await wa.awrite(b"0123456789", 2, 3)
