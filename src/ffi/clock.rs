@@ -1,6 +1,10 @@
 //! C API of [`crate::time`].
-use super::{put, UAIO_EINVAL, UAIO_OK};
-use crate::time::{self, Clock};
+use super::{put, put_result, UAIO_EINVAL, UAIO_OK};
+use crate::time::{self, Clock, TimeError};
+
+fn code(_: TimeError) -> i32 {
+    UAIO_EINVAL
+}
 
 /// Starts `clock` for a counter that wraps at `2^period_bits` (1..=64) and
 /// reads `raw` now; monotonic time starts at `start`.
@@ -17,12 +21,8 @@ pub unsafe extern "C" fn uaio_clock_init(
     if clock.is_null() {
         return UAIO_EINVAL;
     }
-    match Clock::new(period_bits, raw, start) {
-        // SAFETY: checked non-NULL; valid by contract.
-        Ok(c) => unsafe { put(clock, c) },
-        Err(_) => return UAIO_EINVAL,
-    }
-    UAIO_OK
+    // SAFETY: checked non-NULL; valid by contract.
+    unsafe { put_result(clock, Clock::new(period_bits, raw, start), code) }
 }
 
 /// The monotonic time at counter value `raw`, into `*out_now`. Call at least
@@ -48,12 +48,8 @@ pub unsafe extern "C" fn uaio_clock_extend(clock: *mut Clock, raw: u64, out_now:
 /// `out` is NULL or valid for writes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn uaio_ticks_diff(a: u64, b: u64, period_bits: u32, out: *mut i64) -> i32 {
-    match time::ticks_diff(a, b, period_bits) {
-        // SAFETY: NULL or valid by contract.
-        Ok(d) => unsafe { put(out, d) },
-        Err(_) => return UAIO_EINVAL,
-    }
-    UAIO_OK
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out, time::ticks_diff(a, b, period_bits), code) }
 }
 
 /// The monotonic time of wrap-around `ticks`, given that `now_ticks` is
@@ -71,12 +67,9 @@ pub unsafe extern "C" fn uaio_ticks_to_time(
     period_bits: u32,
     out: *mut u64,
 ) -> i32 {
-    match time::ticks_to_time(ticks, now_ticks, now, unit, period_bits) {
-        // SAFETY: NULL or valid by contract.
-        Ok(t) => unsafe { put(out, t) },
-        Err(_) => return UAIO_EINVAL,
-    }
-    UAIO_OK
+    let r = time::ticks_to_time(ticks, now_ticks, now, unit, period_bits);
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out, r, code) }
 }
 
 /// The wrap-around ticks of monotonic time `time` (the inverse of
@@ -93,10 +86,7 @@ pub unsafe extern "C" fn uaio_time_to_ticks(
     period_bits: u32,
     out: *mut u64,
 ) -> i32 {
-    match time::time_to_ticks(time, now_ticks, now, unit, period_bits) {
-        // SAFETY: NULL or valid by contract.
-        Ok(t) => unsafe { put(out, t) },
-        Err(_) => return UAIO_EINVAL,
-    }
-    UAIO_OK
+    let r = time::time_to_ticks(time, now_ticks, now, unit, period_bits);
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out, r, code) }
 }

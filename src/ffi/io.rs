@@ -1,6 +1,7 @@
 //! C API of [`crate::poll`]: registering and disarming waits, taking events.
 use super::{
-    put, slice_mut, UAIO_EBUSY, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK,
+    put, put_result, slice_mut, UAIO_EBUSY, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL,
+    UAIO_OK,
 };
 use crate::poll::{IoError, IoSlot, Registry};
 
@@ -127,12 +128,8 @@ pub unsafe extern "C" fn uaio_io_disarm(
     let Some((core, slots, _)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
-    match core.disarm(slots, handle, dir) {
-        // SAFETY: NULL or valid by contract.
-        Ok(t) => unsafe { put(out_token, t) },
-        Err(e) => return code(e),
-    }
-    UAIO_OK
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out_token, core.disarm(slots, handle, dir), code) }
 }
 
 /// Takes one fired wait: its token and events (`UAIO_READ` or `UAIO_WRITE`,

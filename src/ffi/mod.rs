@@ -80,6 +80,22 @@ unsafe fn put<T>(p: *mut T, v: T) {
     }
 }
 
+/// A result into `*p` (NULL: dropped): `UAIO_OK`, or the error's `code`
+/// with `*p` left alone.
+///
+/// # Safety
+/// `p` is NULL or valid for writes.
+unsafe fn put_result<T, E>(p: *mut T, r: Result<T, E>, code: fn(E) -> i32) -> i32 {
+    match r {
+        Ok(v) => {
+            // SAFETY: by the caller's contract.
+            unsafe { put(p, v) };
+            UAIO_OK
+        }
+        Err(e) => code(e),
+    }
+}
+
 /// `len` elements at `p` as a slice; NULL is allowed only with `len == 0`.
 ///
 /// # Safety

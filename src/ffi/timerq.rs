@@ -1,5 +1,7 @@
 //! C API of [`crate::timerq`].
-use super::{put, slice_mut, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK};
+use super::{
+    put, put_result, slice_mut, UAIO_EFULL, UAIO_EINVAL, UAIO_ENOENT, UAIO_ETOOSMALL, UAIO_OK,
+};
 use crate::timerq::{QueueError, TimerQueue, TimerSlot};
 
 /// A timing queue over caller storage. Fields are private; the struct is
@@ -75,12 +77,8 @@ pub unsafe extern "C" fn uaio_timerq_push(
     let Some((core, slots)) = (unsafe { parts(q) }) else {
         return UAIO_EINVAL;
     };
-    match core.push(slots, deadline, token) {
-        // SAFETY: NULL or valid by contract.
-        Ok(h) => unsafe { put(out_handle, h) },
-        Err(e) => return code(e),
-    }
-    UAIO_OK
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out_handle, core.push(slots, deadline, token), code) }
 }
 
 /// The earliest timer without removing it; `UAIO_ENOENT` when empty.
@@ -173,12 +171,8 @@ pub unsafe extern "C" fn uaio_timerq_cancel(
     let Some((core, slots)) = (unsafe { parts(q) }) else {
         return UAIO_EINVAL;
     };
-    match core.cancel(slots, handle) {
-        // SAFETY: NULL or valid by contract.
-        Ok(t) => unsafe { put(out_token, t.token) },
-        Err(e) => return code(e),
-    }
-    UAIO_OK
+    // SAFETY: NULL or valid by contract.
+    unsafe { put_result(out_token, core.cancel(slots, handle).map(|t| t.token), code) }
 }
 
 /// Time from `now` to the earliest deadline into `*out`: -1 when the queue
