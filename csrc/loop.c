@@ -7,9 +7,10 @@
 // returns status codes, and the one hook it calls catches exceptions.
 //
 // GC: tasks live only in GC memory. The state is a GC block reachable from a
-// root pointer; the timer and I/O slots and the run queue are GC blocks
-// reachable from it, and a task's pointer is the token kept in them
-// (scanned conservatively, like any GC block).
+// root pointer; the I/O slots and the run queue are GC blocks reachable from
+// it, and a task's pointer is the token kept in them (scanned
+// conservatively, like any GC block). The timing queue links the items'
+// own objects from its root in the state, pointer to object start.
 
 #include <string.h>
 
@@ -158,12 +159,15 @@ static void runq_append(uaio_state_t *st, mp_obj_t obj) {
 
 // Timers due by now go to the run queue (in deadline order).
 static void collect_due(uaio_state_t *st) {
-    uint64_t now = uaio_now_us(st), token;
+    uint64_t now = uaio_now_us(st);
+    void *item;
     runq_reserve(st);
-    while (uaio_timerq_pop_due(&st->timers, now, &token) == UAIO_OK) {
-        mp_obj_t obj = (mp_obj_t)(uintptr_t)token;
-        if (mp_obj_is_type(obj, &uaio_task_type)) {
-            ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = 0;
+    while (uaio_nodeq_pop_due(&st->timers, now, &item) == UAIO_OK) {
+        mp_obj_t obj = MP_OBJ_FROM_PTR(item);
+        if (mp_obj_is_type(obj, &uaio_timer_type)) {
+            obj = ((uaio_timer_t *)item)->callback;
+        } else {
+            uaio_task_live_add(st, item);
         }
         runq_append(st, obj);
         runq_reserve(st);
@@ -173,7 +177,7 @@ static void collect_due(uaio_state_t *st) {
 // Makes `obj` runnable. Timers already due go first, so the run queue stays
 // in the order things became runnable, as one time-ordered queue would.
 void uaio_runq_push(uaio_state_t *st, mp_obj_t obj) {
-    if (uaio_timerq_len(&st->timers) > 0) {
+    if (uaio_nodeq_len(&st->timers) > 0) {
         collect_due(st);
     }
     runq_append(st, obj);
@@ -184,7 +188,8 @@ void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline) {
     if (deadline == 0) {
         uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
     } else {
-        t->timer = uaio_timer_push(st, deadline, MP_OBJ_FROM_PTR(t));
+        uaio_task_live_remove(t);
+        uaio_timer_push(st, t, deadline);
     }
 }
 
@@ -193,6 +198,17 @@ static mp_obj_t runq_pop(uaio_state_t *st) {
     st->runq[st->runq_head] = MP_OBJ_NULL;
     st->runq_head = (st->runq_head + 1) % st->runq_cap;
     st->runq_len -= 1;
+    if (st->runq_len == 0) {
+        st->runq_head = 0;
+        if (st->runq_cap > INITIAL_CAPACITY) {
+            // Give back what a burst needed (shrinking never moves or fails).
+            mp_obj_t *ring = m_renew_maybe(mp_obj_t, st->runq, st->runq_cap, INITIAL_CAPACITY, false);
+            if (ring != NULL) {
+                st->runq = ring;
+                st->runq_cap = INITIAL_CAPACITY;
+            }
+        }
+    }
     if (mp_obj_is_type(obj, &uaio_task_type)) {
         ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->flags &= ~TASK_QUEUED;
     }
@@ -200,22 +216,16 @@ static mp_obj_t runq_pop(uaio_state_t *st) {
 }
 
 /******************************************************************************/
-// Timers and I/O waits: the token is the object's pointer. Full storage is
-// moved into storage twice as big (allocated before anything changes).
+// Timers: the timing queue links the items themselves (a task or a
+// uaio_timer_t). I/O waits: the token is the object's pointer, and full
+// storage is moved into storage twice as big (allocated before anything
+// changes).
 
-uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
-    uint64_t handle = 0;
-    int32_t rc = uaio_timerq_push(&st->timers, deadline, (uintptr_t)obj, &handle);
-    if (rc == UAIO_EFULL) {
-        uint32_t cap = uaio_timerq_capacity(&st->timers);
-        uaio_timer_slot *old = st->timers.slots;
-        uaio_timer_slot *slots = m_new(uaio_timer_slot, cap * 2);
-        uaio_check(uaio_timerq_move(&st->timers, slots, cap * 2));
-        m_del(uaio_timer_slot, old, cap);
-        rc = uaio_timerq_push(&st->timers, deadline, (uintptr_t)obj, &handle);
-    }
-    uaio_check(rc);
-    return handle;
+// Queues `item` (not queued) until `deadline`. A deadline past what the
+// queue holds (2^56 µs of clock time, 2,284 years; a sleep is at most 2^54
+// µs) is never: it waits for a cancel.
+void uaio_timer_push(uaio_state_t *st, void *item, uint64_t deadline) {
+    uaio_check(uaio_nodeq_push(&st->timers, item, MIN(deadline, UAIO_NODEQ_MAX_DEADLINE)));
 }
 
 // The stream protocol of `obj`, or NULL (mp_get_stream assumes a type
@@ -383,7 +393,7 @@ static void run_entry(uaio_state_t *st, mp_obj_t obj) {
             uaio_task_t *t = MP_OBJ_TO_PTR(obj);
             if (!(t->flags & TASK_DONE)) {
                 step_task(st, t);
-            } else if (t->flags & TASK_REPORT) {
+            } else {
                 uaio_task_report(st, t);
             }
         }
@@ -415,10 +425,10 @@ static bool wait_phase(uaio_state_t *st) {
     mp_handle_pending(true);
     int64_t timeout = 0;
     if (st->runq_len == 0) {
-        if (st->main && uaio_timerq_len(&st->timers) == 0 && uaio_io_len(&st->io) == 0) {
+        if (st->main && uaio_nodeq_len(&st->timers) == 0 && uaio_io_len(&st->io) == 0) {
             return false;
         }
-        uaio_timerq_timeout(&st->timers, uaio_now_us(st), &timeout);
+        uaio_nodeq_timeout(&st->timers, uaio_now_us(st), &timeout);
     }
     if (st->py_wait) {
         // 2.x: an overridden wait(delay_ms) replaces the I/O wait.
@@ -521,16 +531,15 @@ MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE, 
 mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
     uaio_state_t *st = mp_obj_malloc_with_finaliser(uaio_state_t, &uaio_sched_type);
     memset((char *)st + sizeof(st->base), 0, sizeof(*st) - sizeof(st->base));
-    uaio_timer_slot *tslots = m_new(uaio_timer_slot, INITIAL_CAPACITY);
     uaio_io_slot *islots = m_new(uaio_io_slot, INITIAL_CAPACITY);
     uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);
     st->runq = m_new(mp_obj_t, INITIAL_CAPACITY);
     st->runq_cap = INITIAL_CAPACITY;
-    uaio_check(uaio_timerq_init(&st->timers, tslots, INITIAL_CAPACITY));
+    uaio_check(uaio_nodeq_init(&st->timers, offsetof(uaio_task_t, node)));
     uaio_check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
     mp_uint_t raw = mp_hal_ticks_us();
     uaio_check(uaio_clock_init(&st->clock, HAL_US_BITS, raw, raw));
-    st->live.prev = st->live.next = &st->live;
+    st->live.node.parent = st->live.node.right = &st->live;
     st->loop = loop;
     st->cancelled_error = cancelled_error;
     st->py_time = py_time;

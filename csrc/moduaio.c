@@ -95,14 +95,26 @@ static mp_obj_t mod_push(mp_obj_t obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_push_obj, mod_push);
 
-// A timer that runs `obj` (task or callable) at `deadline`; its handle.
+// A callback's place in the timing queue (what call_later returns for one).
+MP_DEFINE_CONST_OBJ_TYPE(uaio_timer_type, MP_QSTR_Timer, MP_TYPE_FLAG_NONE);
+
+// A task (neither queued nor done) or a callable to run at `deadline`; the
+// task, or the callable's timer (for cancel_timer).
 static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
-    uint64_t h = uaio_timer_push(st, deadline, obj);
     if (mp_obj_is_type(obj, &uaio_task_type)) {
-        ((uaio_task_t *)MP_OBJ_TO_PTR(obj))->timer = h;
-        uaio_task_scheduled(st, MP_OBJ_TO_PTR(obj));
+        uaio_task_t *t = MP_OBJ_TO_PTR(obj);
+        if (t->flags & (TASK_SLEEPING | TASK_QUEUED | TASK_DONE)) {
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("task already scheduled"));
+        }
+        uaio_task_live_remove(t);
+        uaio_timer_push(st, t, deadline);
+        return obj;
     }
-    return mp_obj_new_int_from_ull(h);
+    uaio_timer_t *timer = mp_obj_malloc(uaio_timer_t, &uaio_timer_type);
+    timer->node = (uaio_node) { 0 };
+    timer->callback = obj;
+    uaio_timer_push(st, timer, deadline);
+    return MP_OBJ_FROM_PTR(timer);
 }
 
 // call_later(ms, obj): run `obj` in `ms` ms (int or float).
@@ -125,17 +137,12 @@ static mp_obj_t mod_ticks(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_ticks_obj, mod_ticks);
 
-// cancel_timer(handle) -> bool: False if it already fired or was cancelled.
-static mp_obj_t mod_cancel_timer(mp_obj_t h_in) {
-    uint64_t h = 0;
-    if (mp_obj_is_small_int(h_in)) {
-        h = (uint64_t)MP_OBJ_SMALL_INT_VALUE(h_in);
-    } else if (mp_obj_is_int(h_in)) {
-        mp_obj_int_to_bytes_impl(h_in, false, sizeof(h), (byte *)&h); // little-endian hosts and MCUs
-    } else {
-        mp_raise_TypeError(MP_ERROR_TEXT("timer handle must be an int"));
+// cancel_timer(timer) -> bool: False if it already fired or was cancelled.
+static mp_obj_t mod_cancel_timer(mp_obj_t timer) {
+    if (!mp_obj_is_type(timer, &uaio_timer_type)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("expected a timer"));
     }
-    return mp_obj_new_bool(uaio_timerq_cancel(&uaio_state()->timers, h, NULL) == UAIO_OK);
+    return mp_obj_new_bool(uaio_nodeq_remove(&uaio_state()->timers, MP_OBJ_TO_PTR(timer)) == UAIO_OK);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_cancel_timer_obj, mod_cancel_timer);
 
@@ -154,7 +161,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(mod_cancel_obj, mod_cancel);
 // wake(task): make a task parked with `yield False` runnable (2.x).
 static mp_obj_t mod_wake(mp_obj_t task) {
     uaio_task_t *t = uaio_to_task(task);
-    if (!(t->flags & TASK_DONE) && t->timer == 0 && !(t->flags & (TASK_IO_READ | TASK_IO_WRITE))
+    if (!(t->flags & TASK_DONE) && !(t->flags & (TASK_SLEEPING | TASK_IO_READ | TASK_IO_WRITE))
         && !mp_obj_is_type(t->data, &uaio_waitq_type) && !mp_obj_is_type(t->data, &uaio_task_type)) {
         uaio_task_wake(uaio_state(), t);
     }
@@ -168,11 +175,30 @@ static mp_obj_t mod_cur_task(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_cur_task_obj, mod_cur_task);
 
+// The live tasks one at a time, from NULL to NULL: the list of those not
+// sleeping, then the sleeping ones in the timing queue.
+static uaio_task_t *next_live(uaio_state_t *st, uaio_task_t *t) {
+    if (t == NULL || !(t->flags & TASK_SLEEPING)) {
+        uaio_task_t *next = t == NULL ? st->live.node.right : t->node.right;
+        if (next != &st->live) {
+            return next;
+        }
+        t = NULL;
+    }
+    void *item = t;
+    while (uaio_nodeq_next(&st->timers, item, &item) == UAIO_OK) {
+        if (mp_obj_is_type(MP_OBJ_FROM_PTR(item), &uaio_task_type)) {
+            return item;
+        }
+    }
+    return NULL;
+}
+
 // all_tasks() -> list of the tasks not yet done.
 static mp_obj_t mod_all_tasks(void) {
     uaio_state_t *st = uaio_state();
     mp_obj_t list = mp_obj_new_list(0, NULL);
-    for (uaio_task_t *t = st->live.next; t != &st->live; t = t->next) {
+    for (uaio_task_t *t = next_live(st, NULL); t != NULL; t = next_live(st, t)) {
         mp_obj_list_append(list, MP_OBJ_FROM_PTR(t));
     }
     return list;
@@ -183,7 +209,7 @@ static MP_DEFINE_CONST_FUN_OBJ_0(mod_all_tasks_obj, mod_all_tasks);
 // task by its coroutine).
 static mp_obj_t mod_find_task(mp_obj_t coro) {
     uaio_state_t *st = uaio_state();
-    for (uaio_task_t *t = st->live.next; t != &st->live; t = t->next) {
+    for (uaio_task_t *t = next_live(st, NULL); t != NULL; t = next_live(st, t)) {
         if (t->coro == coro) {
             return MP_OBJ_FROM_PTR(t);
         }
@@ -204,7 +230,7 @@ static mp_obj_t mod_counts(void) {
     uaio_state_t *st = uaio_state();
     mp_obj_t items[3] = {
         MP_OBJ_NEW_SMALL_INT(st->runq_len),
-        MP_OBJ_NEW_SMALL_INT(uaio_timerq_len(&st->timers)),
+        MP_OBJ_NEW_SMALL_INT(uaio_nodeq_len(&st->timers)),
         MP_OBJ_NEW_SMALL_INT(uaio_io_len(&st->io)),
     };
     return mp_obj_new_tuple(3, items);

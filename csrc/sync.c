@@ -26,9 +26,9 @@
 // WaitQueue: a FIFO of parked tasks, linked through the tasks.
 
 void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t) {
-    t->wq_next = NULL;
+    t->node.left = NULL;
     if (q->tail) {
-        q->tail->wq_next = t;
+        q->tail->node.left = t;
     } else {
         q->head = t;
     }
@@ -38,28 +38,28 @@ void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t) {
 uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q) {
     uaio_task_t *t = q->head;
     if (t) {
-        q->head = t->wq_next;
+        q->head = t->node.left;
         if (q->head == NULL) {
             q->tail = NULL;
         }
-        t->wq_next = NULL;
+        t->node.left = NULL;
     }
     return t;
 }
 
 bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t) {
     uaio_task_t *prev = NULL;
-    for (uaio_task_t *c = q->head; c; prev = c, c = c->wq_next) {
+    for (uaio_task_t *c = q->head; c; prev = c, c = c->node.left) {
         if (c == t) {
             if (prev) {
-                prev->wq_next = t->wq_next;
+                prev->node.left = t->node.left;
             } else {
-                q->head = t->wq_next;
+                q->head = t->node.left;
             }
             if (q->tail == t) {
                 q->tail = prev;
             }
-            t->wq_next = NULL;
+            t->node.left = NULL;
             return true;
         }
     }
@@ -80,7 +80,7 @@ static mp_obj_t waitq_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     }
     if (op == MP_UNARY_OP_LEN) {
         mp_int_t n = 0;
-        for (uaio_task_t *t = q->head; t; t = t->wq_next) {
+        for (uaio_task_t *t = q->head; t; t = t->node.left) {
             ++n;
         }
         return MP_OBJ_NEW_SMALL_INT(n);
@@ -91,6 +91,9 @@ static mp_obj_t waitq_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
 // push(task): park `task` here (the current task parks with park(q)).
 static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
     uaio_task_t *t = uaio_to_task(task_in);
+    if (t->flags & (TASK_SLEEPING | TASK_DONE)) {
+        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't park a sleeping or done task"));
+    }
     uaio_waitq_push(MP_OBJ_TO_PTR(self_in), t);
     t->data = self_in;
     return mp_const_none;

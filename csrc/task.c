@@ -9,20 +9,29 @@ uaio_task_t *uaio_to_task(mp_obj_t obj) {
     return MP_OBJ_TO_PTR(obj);
 }
 
-// The live-task list (all_tasks, and finding a 2.x task by its coroutine).
+// The list of live tasks not sleeping (sleeping ones are in the timing
+// queue): all_tasks, and finding a 2.x task by its coroutine. Linked through
+// the node, which a task uses for one thing at a time.
 void uaio_task_live_add(uaio_state_t *st, uaio_task_t *t) {
-    t->prev = st->live.prev;
-    t->next = &st->live;
-    st->live.prev->next = t;
-    st->live.prev = t;
+    uaio_task_t *last = st->live.node.parent;
+    t->node.parent = last;
+    t->node.right = &st->live;
+    last->node.right = t;
+    st->live.node.parent = t;
 }
 
-static void live_remove(uaio_task_t *t) {
-    if (t->prev != NULL) {
-        t->prev->next = t->next;
-        t->next->prev = t->prev;
-        t->prev = t->next = NULL;
+void uaio_task_live_remove(uaio_task_t *t) {
+    uaio_task_t *prev = t->node.parent, *next = t->node.right;
+    if (prev != NULL && !(t->flags & TASK_SLEEPING)) {
+        prev->node.right = next;
+        next->node.parent = prev;
+        t->node.parent = t->node.right = NULL;
     }
+}
+
+// Scheduled, and not done yet: in the list or the timing queue.
+bool uaio_task_is_live(uaio_task_t *t) {
+    return t->node.parent != NULL || (t->flags & TASK_SLEEPING);
 }
 
 static bool is_cancelled_error(uaio_state_t *st, mp_obj_t exc) {
@@ -39,7 +48,7 @@ void uaio_task_wake(uaio_state_t *st, uaio_task_t *t) {
 void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t value) {
     t->flags |= TASK_DONE | (failed ? TASK_FAILED : 0);
     t->data = value;
-    live_remove(t);
+    uaio_task_live_remove(t);
     mp_obj_t state = t->state;
     t->state = mp_const_none; // done; None until its outcome is retrieved
     if (failed && !mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(value)), MP_OBJ_FROM_PTR(&mp_type_Exception))
@@ -62,15 +71,15 @@ void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t va
     if (waited) {
         t->state = mp_const_false;
     } else if (failed && t != st->main && !is_cancelled_error(st, value)) {
-        // Report it later, unless somebody retrieves it first.
-        t->flags |= TASK_REPORT;
+        // Report it later, unless somebody retrieves it first: queued again
+        // once done, a task is reported.
         uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
     }
 }
 
+// A failed task queued once done: its exception, unless retrieved by now.
 void uaio_task_report(uaio_state_t *st, uaio_task_t *t) {
-    t->flags &= ~TASK_REPORT;
-    if (t->state == mp_const_none) {
+    if (t->state == mp_const_none && (t->flags & TASK_FAILED)) {
         t->state = mp_const_false;
         mp_obj_t dest[3];
         mp_load_method(st->loop, MP_QSTR__unretrieved, dest);
@@ -98,9 +107,9 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
             mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
         }
     }
-    if (t->timer != 0) {
-        uaio_timerq_cancel(&st->timers, t->timer, NULL);
-        t->timer = 0;
+    if (t->flags & TASK_SLEEPING) {
+        uaio_check(uaio_nodeq_remove(&st->timers, t));
+        uaio_task_live_add(st, t);
     }
     if (t->flags & (TASK_IO_READ | TASK_IO_WRITE)) {
         uaio_io_disarm(&st->io, (uintptr_t)t->data, t->flags & TASK_IO_READ ? UAIO_READ : UAIO_WRITE, NULL);
@@ -129,19 +138,16 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
 mp_obj_t uaio_task_new(mp_obj_t coro) {
     uaio_state(); // no loop: RuntimeError before anything is allocated
     uaio_task_t *t = mp_obj_malloc(uaio_task_t, &uaio_task_type);
+    t->node = (uaio_node) { 0 };
     t->coro = coro;
     t->data = mp_const_none;
     t->state = mp_const_true;
-    t->timer = 0;
-    t->wq_next = NULL;
-    t->prev = t->next = NULL;
-    t->flags = 0;
     return MP_OBJ_FROM_PTR(t);
 }
 
-// A task just scheduled (timer or run queue) that is not live yet becomes live.
+// A task just put in the run queue that is not live yet becomes live.
 void uaio_task_scheduled(uaio_state_t *st, uaio_task_t *t) {
-    if (t->prev == NULL && !(t->flags & TASK_DONE)) {
+    if (!uaio_task_is_live(t) && !(t->flags & TASK_DONE)) {
         uaio_task_live_add(st, t);
     }
 }

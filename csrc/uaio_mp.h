@@ -6,7 +6,8 @@
 #include "py/runtime.h"
 #include "uaio.h"
 
-// Task flags.
+// Task flags: the caller bits of the task's node key (UAIO_NODE_CALLER_BITS),
+// so that they cost no word of their own.
 #define TASK_DONE (1)      // the coroutine has finished; `data` is its outcome
 #define TASK_FAILED (2)    // ... with the exception in `data`
 #define TASK_QUEUED (4)    // in the run queue
@@ -14,23 +15,36 @@
 #define TASK_IO_READ (16)  // parked in the I/O registry; `data` is the object
 #define TASK_IO_WRITE (32)
 #define TASK_HANDOFF (64)  // woken owning a unit of `data` (a lock): give it back if cancelled
-#define TASK_REPORT (128)  // queued once more to report an unretrieved exception
+#define TASK_SLEEPING UAIO_NODE_QUEUED // in the timing queue (the queue's own bit)
 
-// A task. `state` and `data` follow MicroPython's asyncio: `state` is True
-// while running, a WaitQueue of tasks awaiting it, or a callable called when
-// it is done (gather); when done, None until its outcome is retrieved, then
-// False. `data` is what the task waits on while parked (a WaitQueue, an
-// awaited Task, an I/O object), its outcome when done.
+// A task: 8 words, as small as MicroPython's own (a sleeping task costs its
+// object and its coroutine, nothing more). `state` and `data` follow
+// MicroPython's asyncio: `state` is True while running, a WaitQueue of tasks
+// awaiting it, or a callable called when it is done (gather); when done,
+// None until its outcome is retrieved, then False. `data` is what the task
+// waits on while parked (a WaitQueue, an awaited Task, an I/O object), its
+// outcome when done.
 typedef struct _uaio_task_t {
     mp_obj_base_t base;
+    // While it sleeps, its node in the timing queue. Otherwise `node.left`
+    // links the WaitQueue it is parked in, and `node.parent` / `node.right`
+    // the list of live tasks (prev / next). `flags` is the node's key.
+    union {
+        uint64_t flags;
+        uaio_node node;
+    };
     mp_obj_t coro;
     mp_obj_t data;
     mp_obj_t state;
-    uint64_t timer;                // timing-queue handle while sleeping, else 0
-    struct _uaio_task_t *wq_next;  // link in the WaitQueue it is parked in
-    struct _uaio_task_t *prev, *next; // the list of live tasks (all_tasks)
-    mp_uint_t flags;
 } uaio_task_t;
+
+// A callback due at a deadline (call_later): laid out as a task up to its
+// node, which the timing queue finds at the same offset.
+typedef struct _uaio_timer_t {
+    mp_obj_base_t base;
+    uaio_node node;
+    mp_obj_t callback;
+} uaio_timer_t;
 
 // A FIFO of parked tasks, linked through the tasks (parking allocates nothing).
 typedef struct _uaio_waitq_t {
@@ -40,7 +54,7 @@ typedef struct _uaio_waitq_t {
 
 typedef struct _uaio_state_t {
     mp_obj_base_t base;    // an object, so that each EventLoop keeps its own
-    uaio_timerq timers;
+    uaio_nodeq timers;     // sleeping tasks and uaio_timer_t, by deadline
     uaio_io io;
     uaio_clock clock;      // the port's µs counter, extended
     uaio_clock py_clock;   // loop.time() ms ticks, extended (overridden time())
@@ -52,7 +66,7 @@ typedef struct _uaio_state_t {
     mp_obj_t cancelled_error; // the Python layer's CancelledError class
     uaio_task_t *cur;      // the task being stepped
     uaio_task_t *main;     // the task run() waits for
-    uaio_task_t live;      // sentinel of the live-task list
+    uaio_task_t live;      // sentinel of the list of live tasks not sleeping
     bool stop, running;
     bool py_time, py_wait; // loop.time() / loop.wait() are overridden
     bool gc_stress;        // collect garbage before every step (GC safety tests)
@@ -77,7 +91,8 @@ uint64_t uaio_now_us(uaio_state_t *st);
 uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us);
 void uaio_runq_push(uaio_state_t *st, mp_obj_t obj);
 void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline);
-uint64_t uaio_timer_push(uaio_state_t *st, uint64_t deadline, mp_obj_t obj);
+void uaio_timer_push(uaio_state_t *st, void *item, uint64_t deadline);
+extern const mp_obj_type_t uaio_timer_type;
 void uaio_io_park(uaio_state_t *st, mp_obj_t obj, uint32_t dir, uaio_task_t *task);
 uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what);
 const struct _mp_stream_p_t *uaio_stream_of(mp_obj_t obj);
@@ -86,6 +101,8 @@ const struct _mp_stream_p_t *uaio_stream_of(mp_obj_t obj);
 mp_obj_t uaio_task_new(mp_obj_t coro);
 uaio_task_t *uaio_to_task(mp_obj_t obj);
 void uaio_task_live_add(uaio_state_t *st, uaio_task_t *t);
+void uaio_task_live_remove(uaio_task_t *t);
+bool uaio_task_is_live(uaio_task_t *t);
 void uaio_task_scheduled(uaio_state_t *st, uaio_task_t *t);
 void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t value);
 void uaio_task_wake(uaio_state_t *st, uaio_task_t *t);
@@ -109,11 +126,12 @@ void uaio_handoff_taken(mp_obj_t owner);
 void uaio_handoff_return(mp_obj_t owner);
 
 // Longest interval, in µs: as with time.ticks_add, under half the ms
-// ticks period (a deadline must be expressible in ticks), and at most 2^62
-// µs, so that the scheduler's 64-bit µs time cannot overflow (on 64-bit
-// unix, half the ticks period is 2^61 ms).
+// ticks period (a deadline must be expressible in ticks), and at most 2^54
+// µs (571 years), so that a deadline fits the timing queue's 56 bits
+// (UAIO_NODEQ_MAX_DEADLINE) for the first 1,142 years of the µs clock (on
+// 64-bit unix, half the ticks period is 2^61 ms).
 #define HALF_PERIOD_MS ((uint64_t)MICROPY_PY_TIME_TICKS_PERIOD / 2)
-#define MAX_INTERVAL_US (HALF_PERIOD_MS <= (1ull << 62) / 1000 ? HALF_PERIOD_MS * 1000 - 1 : 1ull << 62)
+#define MAX_INTERVAL_US (HALF_PERIOD_MS <= (1ull << 54) / 1000 ? HALF_PERIOD_MS * 1000 - 1 : 1ull << 54)
 
 // 64-bit time arithmetic without libgcc's 64-bit division and float-to-
 // int64 routines, which would add ~1.6 KB of flash on a 32-bit MCU (the

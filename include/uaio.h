@@ -9,6 +9,7 @@
 #ifndef UAIO_H
 #define UAIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -53,6 +54,18 @@
 
 // Bytes of one `uaio_io_slot`, on every target.
 #define UAIO_IO_SLOT_SIZE 40
+
+// Bit of `uaio_node.key` set while the item is queued.
+#define UAIO_NODE_QUEUED 128
+
+// Bits of `uaio_node.key` that belong to the caller.
+#define UAIO_NODE_CALLER_BITS 127
+
+// Shift of the deadline in `uaio_node.key`.
+#define UAIO_NODE_DEADLINE_SHIFT 8
+
+// The latest deadline a `uaio_nodeq` takes (2^56 - 1).
+#define UAIO_NODEQ_MAX_DEADLINE (UINT64_MAX >> 8)
 
 // While objects without fd wait on a host with poll(2), the sleep is cut
 // into slices this long (µs) so that they are asked again.
@@ -136,6 +149,16 @@ typedef struct {
   uaio_io_state core;
 } uaio_io;
 
+// A timing queue of items that embed a `uaio_node` at `node_offset`:
+// deadline order, FIFO among equal deadlines, O(log n) expected push and
+// cancel, no storage of its own. Fields are private.
+typedef struct {
+  void *root;
+  void *first;
+  size_t len;
+  size_t node_offset;
+} uaio_nodeq;
+
 // One slot of timer storage. Its fields are private to the queue.
 typedef struct {
   uint64_t deadline;
@@ -179,6 +202,25 @@ typedef struct {
   // has no poll(2).
   int32_t (*idle_wait)(void *ctx, int64_t timeout_us);
 } uaio_port_hooks;
+
+// The node an item embeds to be queued in a `uaio_nodeq`.
+//
+// `key`: the deadline in bits 63..8 (`UAIO_NODE_DEADLINE_SHIFT`); bit 7
+// (`UAIO_NODE_QUEUED`) is set while queued; bits 0..6
+// (`UAIO_NODE_CALLER_BITS`) are the caller's, never changed by the queue.
+// Zero the key before first use. The links point at items (not nodes), so
+// a conservative garbage collector sees queued items as referenced. They
+// are the queue's only while the item is queued, NULL after it leaves.
+typedef struct {
+  // Deadline and tag bits.
+  uint64_t key;
+  // Item with earlier deadlines.
+  void *left;
+  // Item with later or equal deadlines.
+  void *right;
+  // Parent item, NULL at the root.
+  void *parent;
+} uaio_node;
 
 #ifdef __cplusplus
 extern "C" {
@@ -293,6 +335,69 @@ int32_t uaio_io_move(uaio_io *r,
                      uaio_io_slot *slots,
                      uaio_pollfd *pollfds,
                      uint32_t cap);
+
+// Makes `q` an empty queue of items with a `uaio_node` at byte
+// `node_offset` (`offsetof(item, node)`).
+//
+// # Safety
+// `q` is NULL or valid for writes.
+int32_t uaio_nodeq_init(uaio_nodeq *q, size_t node_offset);
+
+// Queues `item` to be due at `deadline` (at most
+// `UAIO_NODEQ_MAX_DEADLINE`, else `UAIO_EINVAL`), after the items due at
+// the same time. `UAIO_EBUSY` if it is queued already (here or elsewhere).
+//
+// # Safety
+// `q` is NULL or initialised; `item` is NULL or a valid item whose key
+// was zeroed before its first use, and stays valid while queued.
+int32_t uaio_nodeq_push(uaio_nodeq *q, void *item, uint64_t deadline);
+
+// Takes `item` out of the queue (cancel); `UAIO_ENOENT` if it is not in
+// this queue.
+//
+// # Safety
+// `q` is NULL or initialised; `item` is NULL or a valid item.
+int32_t uaio_nodeq_remove(uaio_nodeq *q, void *item);
+
+// Takes the earliest item if its deadline is at or before `now`, into
+// `*out_item`; `UAIO_ENOENT` when none is due.
+//
+// # Safety
+// `q` is NULL or initialised; `out_item` is NULL or valid.
+int32_t uaio_nodeq_pop_due(uaio_nodeq *q, uint64_t now, void **out_item);
+
+// The earliest item and its deadline, left queued; `UAIO_ENOENT` when empty.
+//
+// # Safety
+// `q` is NULL or initialised; the out-pointers are NULL or valid.
+int32_t uaio_nodeq_peek(uaio_nodeq *q, uint64_t *out_deadline, void **out_item);
+
+// Time from `now` to the earliest deadline into `*out`: -1 when the queue
+// is empty, 0 when an item is due, else the positive difference.
+//
+// # Safety
+// `q` is NULL or initialised; `out` is NULL or valid.
+int32_t uaio_nodeq_timeout(uaio_nodeq *q, uint64_t now, int64_t *out);
+
+// The item after `item` in deadline order, or the earliest for NULL, into
+// `*out_item`; `UAIO_ENOENT` after the last, or if `item` is not in this queue.
+//
+// # Safety
+// `q` is NULL or initialised; `item` is NULL or a valid item; `out_item`
+// is NULL or valid.
+int32_t uaio_nodeq_next(uaio_nodeq *q, void *item, void **out_item);
+
+// Whether `item` is in this queue (0 for NULL arguments).
+//
+// # Safety
+// `q` is NULL or initialised; `item` is NULL or a valid item.
+bool uaio_nodeq_contains(uaio_nodeq *q, void *item);
+
+// Number of queued items (0 for NULL).
+//
+// # Safety
+// `q` is NULL or initialised.
+size_t uaio_nodeq_len(const uaio_nodeq *q);
 
 // Makes `q` an empty queue over `cap` slots at `slots` (NULL if `cap` is 0).
 //

@@ -3,6 +3,8 @@
 //! * [`time`]: wrap-around counters extended into monotonic `u64` time.
 //! * [`timerq`]: the timing queue (deadline order, FIFO among equals,
 //!   O(log n) cancel by handle) over caller-provided storage.
+//! * [`nodeq`]: the same queue over nodes embedded in the caller's items
+//!   (no storage beyond the items; what the MicroPython module uses).
 //! * [`poll`]: the registry of I/O waits with one-shot readiness.
 //! * [`ffi`]: the C API (`include/uaio.h`), including the wait itself.
 //!
@@ -23,6 +25,7 @@
 )]
 
 pub mod ffi;
+pub mod nodeq;
 pub mod poll;
 pub mod time;
 pub mod timerq;

@@ -537,54 +537,48 @@ proptest! {
     }
 }
 
-/// xorshift64*, for a longer run with a fixed seed. Storage stops growing
-/// at 5 slots for 7 objects, so EFULL keeps happening.
-struct Rng(u64);
+mod common;
+use common::Rng;
 
+// A longer run with a fixed seed. Storage stops growing at 5 slots for 7
+// objects, so EFULL keeps happening.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+    fn pick(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
     }
 
     fn dir(&mut self) -> u32 {
-        match self.below(20) {
-            0 => [0, 3, 4, 8][self.below(4)],
+        match self.pick(20) {
+            0 => [0, 3, 4, 8][self.pick(4)],
             r => DIRS[r % 2],
         }
     }
 
     fn op(&mut self) -> Op {
         let n = OBJECTS.len();
-        match self.below(25) {
+        match self.pick(25) {
             0..=7 => Op::Arm {
-                obj: self.below(n),
+                obj: self.pick(n),
                 dir: self.dir(),
-                grow: self.below(3) != 0,
+                grow: self.pick(3) != 0,
             },
             8..=10 => Op::Disarm {
-                obj: self.below(n + 1),
+                obj: self.pick(n + 1),
                 dir: self.dir(),
             },
             11..=14 => Op::SetReady {
-                obj: self.below(n),
-                bits: self.below(8) as u32,
+                obj: self.pick(n),
+                bits: self.pick(8) as u32,
             },
-            15..=18 => Op::Wait(match self.below(8) {
+            15..=18 => Op::Wait(match self.pick(8) {
                 0 => HookSel::Null,
                 1 => HookSel::NoPollObject,
                 _ => HookSel::Hooks,
             }),
             19..=21 => Op::Take,
             22 => Op::TakeAll,
-            23 => Op::Grow(1 + self.below(3) as u32),
-            _ => Op::Shrink(self.below(3) as u32),
+            23 => Op::Grow(1 + self.pick(3) as u32),
+            _ => Op::Shrink(self.pick(3) as u32),
         }
     }
 }

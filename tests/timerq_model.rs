@@ -393,21 +393,10 @@ proptest! {
     }
 }
 
-/// xorshift64*: a tiny, fixed, reproducible generator.
-struct Rng(u64);
+mod common;
+use common::Rng;
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn time(&mut self) -> u64 {
         let base = BASES[self.below(BASES.len() as u64) as usize];
         match self.below(10) {

@@ -1,6 +1,6 @@
 //! The sizes and alignments that `include/uaio.h` promises, pinned at
 //! compile time (tests/c/test_api.c asserts the same from C).
-use super::{uaio_io, uaio_pollfd, uaio_port_hooks, uaio_timerq};
+use super::{uaio_io, uaio_node, uaio_nodeq, uaio_pollfd, uaio_port_hooks, uaio_timerq};
 use crate::poll::IoSlot as uaio_io_slot;
 use crate::time::Clock as uaio_clock;
 use crate::timerq::TimerSlot as uaio_timer_slot;
@@ -29,3 +29,8 @@ const_assert_eq!(align_of::<uaio_timerq>(), 8);
 const_assert_eq!(size_of::<uaio_io>(), if P == 8 { 64 } else { 52 });
 const_assert_eq!(align_of::<uaio_io>(), P);
 const_assert_eq!(size_of::<uaio_port_hooks>(), 3 * P);
+// An 8-aligned key, then three pointers.
+const_assert_eq!(size_of::<uaio_node>(), if P == 8 { 32 } else { 24 });
+const_assert_eq!(align_of::<uaio_node>(), 8);
+const_assert_eq!(size_of::<uaio_nodeq>(), 4 * P);
+const_assert_eq!(align_of::<uaio_nodeq>(), P);

@@ -9,12 +9,14 @@
 mod clock;
 mod io;
 mod layout;
+mod nodeq;
 pub use layout::{UAIO_IO_SLOT_SIZE, UAIO_TIMER_SLOT_SIZE};
 mod timerq;
 mod wait;
 
 pub use clock::*;
 pub use io::*;
+pub use nodeq::*;
 pub use timerq::*;
 pub use wait::*;
 

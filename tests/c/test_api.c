@@ -45,6 +45,8 @@ ALIGN_PROBE(uaio_clock);
 ALIGN_PROBE(uaio_timerq);
 ALIGN_PROBE(uaio_io);
 ALIGN_PROBE(uaio_port_hooks);
+ALIGN_PROBE(uaio_node);
+ALIGN_PROBE(uaio_nodeq);
 
 #define PTR_IS_64 (sizeof(void *) == 8)
 
@@ -75,6 +77,17 @@ STATIC_ASSERT(sizeof(uaio_io) == (PTR_IS_64 ? 64 : 52), io_size);
 STATIC_ASSERT(ALIGNOF(uaio_io) == sizeof(void *), io_align);
 STATIC_ASSERT(sizeof(uaio_port_hooks) == 3 * sizeof(void *), hooks_size);
 STATIC_ASSERT(ALIGNOF(uaio_port_hooks) == sizeof(void *), hooks_align);
+/* An 8-aligned key, then three pointers (item pointers: a conservative GC
+ * sees queued items as referenced). */
+STATIC_ASSERT(sizeof(uaio_node) == (PTR_IS_64 ? 32 : 24), node_size);
+STATIC_ASSERT(ALIGNOF(uaio_node) == 8, node_align);
+STATIC_ASSERT(offsetof(uaio_node, key) == 0, node_key);
+STATIC_ASSERT(offsetof(uaio_node, left) == 8, node_left);
+STATIC_ASSERT(sizeof(uaio_nodeq) == 4 * sizeof(void *), nodeq_size);
+STATIC_ASSERT(ALIGNOF(uaio_nodeq) == sizeof(void *), nodeq_align);
+STATIC_ASSERT(UAIO_NODE_QUEUED == 0x80 && UAIO_NODE_CALLER_BITS == 0x7f, node_tag_bits);
+STATIC_ASSERT(UAIO_NODE_DEADLINE_SHIFT == 8, node_deadline_shift);
+STATIC_ASSERT(UAIO_NODEQ_MAX_DEADLINE == UINT64_MAX >> UAIO_NODE_DEADLINE_SHIFT, nodeq_max);
 /* Codes are negative and distinct; the interest bits are distinct bits. */
 STATIC_ASSERT(UAIO_OK == 0 && UAIO_EINVAL < 0 && UAIO_ETOOSMALL < 0, codes_negative);
 STATIC_ASSERT((UAIO_READ | UAIO_WRITE | UAIO_ERROR) == 7, event_bits);
@@ -461,6 +474,344 @@ static void test_timerq_model(void)
     }
     CHECK(!bad);
     CHECK(cap > 4); /* the run did grow the storage */
+}
+
+/* ---- nodeq: a queue of caller items that embed a uaio_node. ---- */
+
+/* The node sits at a non-zero offset, with fields on both sides that the
+ * queue must never touch. */
+struct nq_item {
+    uint32_t tag;
+    uaio_node node;
+    uint32_t id;
+};
+
+#define NQ_OFF offsetof(struct nq_item, node)
+#define NQ_TAG(i) (0x7a600000u ^ (uint32_t)(i))
+#define NQ_STATE(it) ((it).node.key & (UAIO_NODE_QUEUED | UAIO_NODE_CALLER_BITS))
+#define NQ_LINKS_NULL(it) ((it).node.left == NULL && (it).node.right == NULL && (it).node.parent == NULL)
+
+/* Pre-filled into out-parameters: errors must leave it alone. */
+static char nq_sentinel;
+#define NQ_SENT ((void *)&nq_sentinel)
+
+/* Items full of junk but for the key: its QUEUED bit clear (the API asks
+ * for a zeroed key before first use), caller bits `bits[i]`. */
+static void nq_items(struct nq_item *it, int n, const uint64_t *bits)
+{
+    int i;
+    poison(it, (size_t)n * sizeof *it);
+    for (i = 0; i < n; i++) {
+        it[i].tag = NQ_TAG(i);
+        it[i].node.key = bits[i];
+        it[i].id = (uint32_t)i;
+    }
+}
+
+static void test_nodeq(void)
+{
+    static const uint64_t bits[6] = {0x55, 0, 0x7f, 1, 0x2a, 0};
+    struct nq_item it[6];
+    uaio_nodeq a, b;
+    void *out, *x, *seen[8];
+    char *skew = (char *)&it[0] + 4;
+    uint64_t dl, k;
+    int64_t to;
+    int n, i;
+
+    nq_items(it, 6, bits);
+    poison(&a, sizeof a);
+    poison(&b, sizeof b);
+
+    /* init: NULL, node offsets that misalign the node. */
+    CHECK(NQ_OFF != 0);
+    CHECK_EQ(uaio_nodeq_init(NULL, NQ_OFF), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_init(&a, 1), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_init(&a, 4), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_init(&a, NQ_OFF + 4), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_init(&a, NQ_OFF), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_init(&b, NQ_OFF), UAIO_OK);
+
+    /* NULL queue: EINVAL, 0, false; out-parameters left alone. */
+    dl = 123;
+    to = 456;
+    out = NQ_SENT;
+    CHECK_EQ(uaio_nodeq_push(NULL, &it[0], 1), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_remove(NULL, &it[0]), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_pop_due(NULL, UINT64_MAX, &out), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_peek(NULL, &dl, &out), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_timeout(NULL, 0, &to), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_next(NULL, NULL, &out), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_next(NULL, &it[0], &out), UAIO_EINVAL);
+    CHECK(!uaio_nodeq_contains(NULL, &it[0]));
+    CHECK_EQ(uaio_nodeq_len(NULL), 0);
+    CHECK(dl == 123 && to == 456 && out == NQ_SENT);
+
+    /* NULL and misaligned items. */
+    CHECK_EQ(uaio_nodeq_push(&a, NULL, 1), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_remove(&a, NULL), UAIO_EINVAL);
+    CHECK(!uaio_nodeq_contains(&a, NULL));
+    CHECK_EQ(uaio_nodeq_push(&a, skew, 1), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_remove(&a, skew), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_next(&a, skew, &out), UAIO_EINVAL);
+    CHECK(!uaio_nodeq_contains(&a, skew));
+
+    /* Empty. */
+    CHECK_EQ(uaio_nodeq_len(&a), 0);
+    CHECK_EQ(uaio_nodeq_peek(&a, &dl, &out), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_pop_due(&a, UINT64_MAX, &out), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_next(&a, NULL, &out), UAIO_ENOENT);
+    CHECK(dl == 123 && out == NQ_SENT);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 5, &to), UAIO_OK);
+    CHECK_EQ(to, -1);
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[0]), UAIO_ENOENT);
+
+    /* Deadlines over the maximum: EINVAL, nothing changed. */
+    CHECK_EQ(uaio_nodeq_push(&a, &it[0], UAIO_NODEQ_MAX_DEADLINE + 1), UAIO_EINVAL);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[0], UINT64_MAX), UAIO_EINVAL);
+    CHECK_EQU(it[0].node.key, 0x55);
+    CHECK_EQ(uaio_nodeq_len(&a), 0);
+    CHECK(!uaio_nodeq_contains(&a, &it[0]));
+
+    /* Pushes: deadline in the high bits, QUEUED set, caller bits kept. */
+    CHECK_EQ(uaio_nodeq_push(&a, &it[0], 300), UAIO_OK);
+    CHECK_EQU(it[0].node.key, (300ULL << UAIO_NODE_DEADLINE_SHIFT) | UAIO_NODE_QUEUED | 0x55);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[1], 100), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[2], 200), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[3], 100), UAIO_OK); /* after it[1] */
+    CHECK_EQ(uaio_nodeq_push(&b, &it[4], UAIO_NODEQ_MAX_DEADLINE), UAIO_OK);
+    CHECK_EQU(it[4].node.key >> UAIO_NODE_DEADLINE_SHIFT, UAIO_NODEQ_MAX_DEADLINE);
+    CHECK_EQU(NQ_STATE(it[4]), UAIO_NODE_QUEUED | 0x2a);
+    CHECK_EQ(uaio_nodeq_len(&a), 4);
+    CHECK_EQ(uaio_nodeq_len(&b), 1);
+
+    /* Double pushes, here or into the other queue: EBUSY, nothing changed. */
+    k = it[2].node.key;
+    CHECK_EQ(uaio_nodeq_push(&a, &it[2], 5), UAIO_EBUSY);
+    CHECK_EQ(uaio_nodeq_push(&b, &it[2], 5), UAIO_EBUSY);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[4], 5), UAIO_EBUSY);
+    CHECK_EQU(it[2].node.key, k);
+    CHECK_EQ(uaio_nodeq_len(&a), 4);
+    CHECK_EQ(uaio_nodeq_len(&b), 1);
+
+    /* contains: this queue's items only. */
+    CHECK(uaio_nodeq_contains(&a, &it[2]));
+    CHECK(!uaio_nodeq_contains(&b, &it[2]));
+    CHECK(uaio_nodeq_contains(&b, &it[4]));
+    CHECK(!uaio_nodeq_contains(&a, &it[4]));
+    CHECK(!uaio_nodeq_contains(&a, &it[5]));
+
+    /* peek and timeout. */
+    CHECK_EQ(uaio_nodeq_peek(&a, &dl, &out), UAIO_OK);
+    CHECK(dl == 100 && out == &it[1]);
+    CHECK_EQ(uaio_nodeq_peek(&a, NULL, NULL), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 0, &to), UAIO_OK);
+    CHECK_EQ(to, 100);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 60, &to), UAIO_OK);
+    CHECK_EQ(to, 40);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 100, &to), UAIO_OK);
+    CHECK_EQ(to, 0);
+    CHECK_EQ(uaio_nodeq_timeout(&a, UINT64_MAX, &to), UAIO_OK);
+    CHECK_EQ(to, 0);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 0, NULL), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_timeout(&b, 0, &to), UAIO_OK);
+    CHECK_EQ(to, (int64_t)UAIO_NODEQ_MAX_DEADLINE);
+
+    /* next: deadline order from NULL, FIFO among ties, ENOENT at the end. */
+    n = 0;
+    x = NULL;
+    while (n < 8 && uaio_nodeq_next(&a, x, &out) == UAIO_OK)
+        x = seen[n++] = out;
+    CHECK_EQ(n, 4);
+    CHECK(seen[0] == &it[1] && seen[1] == &it[3] && seen[2] == &it[2] && seen[3] == &it[0]);
+    out = NQ_SENT;
+    CHECK_EQ(uaio_nodeq_next(&a, &it[0], &out), UAIO_ENOENT); /* the last */
+    CHECK_EQ(uaio_nodeq_next(&a, &it[4], &out), UAIO_ENOENT); /* in b */
+    CHECK_EQ(uaio_nodeq_next(&a, &it[5], &out), UAIO_ENOENT); /* unqueued */
+    CHECK_EQ(uaio_nodeq_next(&b, &it[0], &out), UAIO_ENOENT); /* in a */
+    CHECK(out == NQ_SENT);
+    CHECK_EQ(uaio_nodeq_next(&b, NULL, &out), UAIO_OK);
+    CHECK(out == &it[4]);
+    CHECK_EQ(uaio_nodeq_next(&a, &it[1], NULL), UAIO_OK);
+
+    /* remove: ENOENT when unqueued or in the other queue. */
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[5]), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[4]), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_remove(&b, &it[0]), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_len(&a), 4);
+    CHECK_EQ(uaio_nodeq_len(&b), 1);
+    CHECK(uaio_nodeq_contains(&b, &it[4]));
+
+    /* The caller may change its bits while queued; removal clears the
+     * links and QUEUED only. */
+    it[2].node.key = (it[2].node.key & ~UAIO_NODE_CALLER_BITS) | 0x11;
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[2]), UAIO_OK);
+    CHECK_EQU(it[2].node.key, (200ULL << UAIO_NODE_DEADLINE_SHIFT) | 0x11);
+    CHECK(NQ_LINKS_NULL(it[2]));
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[2]), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_len(&a), 3);
+
+    /* pop_due: ENOENT with the out-parameter untouched when none is due. */
+    out = NQ_SENT;
+    CHECK_EQ(uaio_nodeq_pop_due(&a, 99, &out), UAIO_ENOENT);
+    CHECK(out == NQ_SENT);
+    CHECK_EQ(uaio_nodeq_pop_due(&a, 100, &out), UAIO_OK);
+    CHECK(out == &it[1]);
+    CHECK_EQU(NQ_STATE(it[1]), 0);
+    CHECK(NQ_LINKS_NULL(it[1]));
+    CHECK_EQ(uaio_nodeq_pop_due(&a, 100, NULL), UAIO_OK); /* it[3] */
+    CHECK(!uaio_nodeq_contains(&a, &it[3]));
+    CHECK_EQU(NQ_STATE(it[3]), 1);
+    out = NQ_SENT;
+    CHECK_EQ(uaio_nodeq_pop_due(&a, 299, &out), UAIO_ENOENT);
+    CHECK(out == NQ_SENT);
+    CHECK_EQ(uaio_nodeq_pop_due(&a, 300, &out), UAIO_OK);
+    CHECK(out == &it[0]);
+    CHECK_EQU(NQ_STATE(it[0]), 0x55);
+    CHECK_EQ(uaio_nodeq_len(&a), 0);
+    CHECK_EQ(uaio_nodeq_timeout(&a, 0, &to), UAIO_OK);
+    CHECK_EQ(to, -1);
+
+    /* Items that left can go back, into either queue. */
+    CHECK_EQ(uaio_nodeq_push(&b, &it[0], 7), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_push(&b, &it[2], 7), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_push(&a, &it[1], 7), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_pop_due(&b, 7, &out), UAIO_OK);
+    CHECK(out == &it[0]);
+    CHECK_EQ(uaio_nodeq_pop_due(&b, 7, &out), UAIO_OK);
+    CHECK(out == &it[2]);
+    CHECK_EQ(uaio_nodeq_pop_due(&b, UAIO_NODEQ_MAX_DEADLINE - 1, &out), UAIO_ENOENT);
+    CHECK_EQ(uaio_nodeq_pop_due(&b, UAIO_NODEQ_MAX_DEADLINE, &out), UAIO_OK);
+    CHECK(out == &it[4]);
+    CHECK_EQU(NQ_STATE(it[4]), 0x2a);
+    CHECK_EQ(uaio_nodeq_remove(&a, &it[1]), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_len(&a), 0);
+    CHECK_EQ(uaio_nodeq_len(&b), 0);
+
+    /* Nothing outside the nodes was written. */
+    for (i = 0; i < 6; i++)
+        CHECK(it[i].tag == NQ_TAG(i) && it[i].id == (uint32_t)i);
+}
+
+/* Random pushes, removes, pops and caller-bit changes over two queues that
+ * share the items, against a linear-scan model; after every operation the
+ * lengths, heads, iteration orders, keys and links are compared. */
+static void test_nodeq_model(void)
+{
+    enum { N = 64, OPS = 20000 };
+    static struct nq_item it[N];
+    static struct {
+        int q; /* -1: not queued */
+        int left; /* left a queue since its last push: links NULL */
+        uint64_t deadline, seq, bits;
+    } m[N];
+    static uint64_t bits0[N];
+    uaio_nodeq qs[2];
+    uint64_t rng = 0x2545f4914f6cdd1dULL, seq = 0, now, dl;
+    void *out, *x;
+    int op, i, q, best, bad = 0, rc, want, count[2], pops = 0, busy = 0, maxlen = 0;
+
+    for (i = 0; i < N; i++) {
+        bits0[i] = (uint64_t)(i * 37) & UAIO_NODE_CALLER_BITS;
+        m[i].q = -1;
+        m[i].left = 0;
+        m[i].bits = bits0[i];
+    }
+    nq_items(it, N, bits0);
+    CHECK_EQ(uaio_nodeq_init(&qs[0], NQ_OFF), UAIO_OK);
+    CHECK_EQ(uaio_nodeq_init(&qs[1], NQ_OFF), UAIO_OK);
+    for (op = 0; op < OPS && !bad; op++) {
+        unsigned r, kind;
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        r = (unsigned)(rng >> 32);
+        kind = r % 16;
+        i = (int)((r >> 4) % N);
+        q = (int)((r >> 10) & 1);
+        if (kind < 7) { /* push; few deadlines, so ties are frequent */
+            dl = (r >> 11) % 6;
+            if ((r >> 20) % 32 == 0)
+                dl = (r >> 25) & 1 ? UAIO_NODEQ_MAX_DEADLINE + 1 : UAIO_NODEQ_MAX_DEADLINE;
+            rc = uaio_nodeq_push(&qs[q], &it[i], dl);
+            want = dl > UAIO_NODEQ_MAX_DEADLINE ? UAIO_EINVAL : m[i].q >= 0 ? UAIO_EBUSY : UAIO_OK;
+            bad |= rc != want;
+            busy += rc == UAIO_EBUSY;
+            if (want == UAIO_OK) {
+                m[i].q = q;
+                m[i].left = 0;
+                m[i].deadline = dl;
+                m[i].seq = seq++;
+            }
+        } else if (kind < 10) { /* remove: queued here, elsewhere or not */
+            rc = uaio_nodeq_remove(&qs[q], &it[i]);
+            bad |= rc != (m[i].q == q ? UAIO_OK : UAIO_ENOENT);
+            if (m[i].q == q) {
+                m[i].q = -1;
+                m[i].left = 1;
+            }
+        } else if (kind < 14) { /* pop_due */
+            now = (r >> 11) % 7;
+            for (best = -1, i = 0; i < N; i++)
+                if (m[i].q == q && (best < 0 || m[i].deadline < m[best].deadline ||
+                                    (m[i].deadline == m[best].deadline && m[i].seq < m[best].seq)))
+                    best = i;
+            out = NQ_SENT;
+            rc = uaio_nodeq_pop_due(&qs[q], now, &out);
+            if (best >= 0 && m[best].deadline <= now) {
+                bad |= rc != UAIO_OK || out != &it[best];
+                m[best].q = -1;
+                m[best].left = 1;
+                pops++;
+            } else {
+                bad |= rc != UAIO_ENOENT || out != NQ_SENT;
+            }
+        } else if (kind == 14) { /* the caller's bits, queued or not */
+            m[i].bits = (r >> 11) & UAIO_NODE_CALLER_BITS;
+            it[i].node.key = (it[i].node.key & ~UAIO_NODE_CALLER_BITS) | m[i].bits;
+        } else {
+            bad |= uaio_nodeq_contains(&qs[q], &it[i]) != (m[i].q == q);
+        }
+
+        /* Every item: key, links, the fields around the node. */
+        count[0] = count[1] = 0;
+        for (i = 0; i < N; i++) {
+            uint64_t key = it[i].node.key;
+            bad |= ((key & UAIO_NODE_QUEUED) != 0) != (m[i].q >= 0);
+            bad |= (key & UAIO_NODE_CALLER_BITS) != m[i].bits;
+            bad |= m[i].q >= 0 && key >> UAIO_NODE_DEADLINE_SHIFT != m[i].deadline;
+            bad |= m[i].left && !NQ_LINKS_NULL(it[i]);
+            bad |= it[i].tag != NQ_TAG(i) || it[i].id != (uint32_t)i;
+            if (m[i].q >= 0)
+                count[m[i].q]++;
+        }
+        /* Each queue: length, and iteration in (deadline, push) order. */
+        for (q = 0; q < 2; q++) {
+            int seen = 0, prev = -1;
+            bad |= uaio_nodeq_len(&qs[q]) != (size_t)count[q];
+            maxlen = count[q] > maxlen ? count[q] : maxlen;
+            for (x = NULL; seen <= N && uaio_nodeq_next(&qs[q], x, &out) == UAIO_OK; x = out) {
+                i = (int)((struct nq_item *)out - it);
+                bad |= i < 0 || i >= N || m[i].q != q;
+                if (bad)
+                    break;
+                if (prev >= 0)
+                    bad |= m[i].deadline < m[prev].deadline ||
+                           (m[i].deadline == m[prev].deadline && m[i].seq < m[prev].seq);
+                if (prev < 0) {
+                    bad |= uaio_nodeq_peek(&qs[q], &dl, &x) != UAIO_OK || x != out ||
+                           dl != m[i].deadline;
+                }
+                prev = i;
+                seen++;
+            }
+            bad |= seen != count[q];
+        }
+        if (bad)
+            printf("nodeq model: mismatch at op %d (kind %u)\n", op, kind);
+    }
+    CHECK(!bad);
+    CHECK(pops > OPS / 10 && busy > 0 && maxlen > 16); /* the run did exercise the queue */
 }
 
 static void test_clock(void)
@@ -928,6 +1279,8 @@ int main(void)
     group("null", test_null);
     group("timerq", test_timerq);
     group("model", test_timerq_model);
+    group("nodeq", test_nodeq);
+    group("nodeq-mod", test_nodeq_model);
     group("clock", test_clock);
     group("io", test_io);
     group("io-error", test_io_errors);

@@ -74,8 +74,8 @@ async def sleeps():
     show("sleep_ms(2**53)", asyncio.sleep_ms, 2**53)
     show("sleep_ms(2**70)", asyncio.sleep_ms, 2**70)
     show("sleep_ms(-2**70)", asyncio.sleep_ms, -(2**70))
-    # Long but valid (a day, and ~146,000 years on 64-bit): never returns early.
-    for label, aw in (("sleep(86400)", asyncio.sleep(86400)), ("sleep_ms(2**62 // 1000)", asyncio.sleep_ms(2**62 // 1000))):
+    # Long but valid (a day, and ~571 years on 64-bit): never returns early.
+    for label, aw in (("sleep(86400)", asyncio.sleep(86400)), ("sleep_ms(2**54 // 1000)", asyncio.sleep_ms(2**54 // 1000))):
         await ashow(label + " in wait_for_ms(.., 20)", asyncio.wait_for_ms(aw, 20))
 
 

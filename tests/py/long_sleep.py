@@ -3,7 +3,7 @@
 # `yield SleepMs(n)`, and call_later_ms(n), for n = 2^k ms up to just under
 # half the ticks period, end exactly n ms later, or raise OverflowError (in
 # the task, or at the call) where the scheduler's 64-bit µs time cannot hold
-# n (n > 2^62 µs, on 64-bit ports only).
+# n (n > 2^54 µs, on 64-bit ports only).
 import time
 import uasyncio as asyncio
 from uasyncio.core import EventLoop, SleepMs

@@ -18,9 +18,15 @@ show(_uaio.io_wait, 0, 3)              # bad direction
 asyncio.get_event_loop()
 show(_uaio.run, 5)                     # not a Task
 show(_uaio.wake, "x")
-show(_uaio.cancel_timer, "h")          # not an int
-print("huge timer handle", _uaio.cancel_timer(1 << 70))
-print("stale timer", _uaio.cancel_timer(12345))
+show(_uaio.cancel_timer, 12345)        # not a timer
+timer = _uaio.call_later(1000, print)
+print("cancel timer", _uaio.cancel_timer(timer), "again", _uaio.cancel_timer(timer))
+other = _uaio.call_later(1000, print)
+t = _uaio.new_task(iter([]))
+_uaio.call_later(1000, t)
+show(_uaio.call_later, 5, t)           # a task scheduled twice
+asyncio.new_event_loop()               # `other` is in another loop's queue
+print("foreign timer", _uaio.cancel_timer(other))
 show(lambda: next(iter(_uaio.sleep_ms(5))))  # sleeping outside a task
 show(lambda: next(iter(_uaio.io_wait(0, _uaio.READ))))
 
