@@ -200,10 +200,11 @@ static mp_obj_t task_done(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(task_done_obj, task_done);
 
+// Throws the CancelledError class in, as MicroPython does: the VM makes the
+// instance when the task runs, so cancelling allocates nothing.
 static mp_obj_t task_cancel(mp_obj_t self_in) {
     uaio_state_t *st = uaio_state();
-    mp_obj_t exc = mp_call_function_0(st->cancelled_error);
-    return mp_obj_new_bool(uaio_task_cancel(st, MP_OBJ_TO_PTR(self_in), exc));
+    return mp_obj_new_bool(uaio_task_cancel(st, MP_OBJ_TO_PTR(self_in), st->cancelled_error));
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(task_cancel_obj, task_cancel);
 

@@ -1,7 +1,8 @@
 # The hot paths allocate nothing: with micropython.heap_lock() held, a loop
 # of `await asyncio.sleep_ms(0)` (and short real sleeps), Event.wait/set
 # ping-pong, a contended Lock and ThreadSafeFlag.wait all run without a
-# MemoryError (after a warm-up, unlocked, that sizes the queues).
+# MemoryError (after a warm-up, unlocked, that sizes the queues); so does
+# Task.cancel().
 import micropython
 import asyncio
 
@@ -166,6 +167,26 @@ async def main():
             await stop.wait()
     result("ThreadSafeFlag wait/set", "ThreadSafeFlag waiter task")
     print("ThreadSafeFlag wakes", count[0])
+
+    # Task.cancel(): the CancelledError is made when the task runs.
+    got = []
+
+    async def victim():
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError as e:
+            got.append(type(e).__name__)
+
+    t = asyncio.create_task(victim())
+    await asyncio.sleep_ms(0)
+    micropython.heap_lock()
+    try:
+        ok = t.cancel()
+    except MemoryError:
+        ok = "MemoryError"
+    micropython.heap_unlock()
+    await asyncio.sleep_ms(0)
+    print("Task.cancel() with the heap locked", ok, got)
 
 
 try:
