@@ -81,7 +81,7 @@ print("2. run queue full:", _uaio.counts()[0] == 16)
 
 def create_in_full_heap(coro):
     # Locals only: nothing here needs memory but create_task.
-    # A hole that a Task object (9 words) fits in, but not the run queue's
+    # A hole that a Task object (8 words) fits in, but not the run queue's
     # growth (32 words) as well.
     hole = bytearray(20 * WORD)
     chain = fill_heap()
