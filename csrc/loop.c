@@ -535,6 +535,8 @@ mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool p
     uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);
     st->runq = m_new(mp_obj_t, INITIAL_CAPACITY);
     st->runq_cap = INITIAL_CAPACITY;
+    // One queue holds tasks and timers: their nodes are at the same offset.
+    MP_STATIC_ASSERT(offsetof(uaio_task_t, node) == offsetof(uaio_timer_t, node));
     uaio_check(uaio_nodeq_init(&st->timers, offsetof(uaio_task_t, node)));
     uaio_check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
     mp_uint_t raw = mp_hal_ticks_us();
