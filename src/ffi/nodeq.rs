@@ -60,6 +60,11 @@ impl Items {
     fn node(&self, x: *mut c_void) -> *mut uaio_node {
         x.cast::<u8>().wrapping_add(self.offset).cast()
     }
+
+    /// Whether `x` can be an item: not NULL, its node aligned.
+    fn fits(&self, x: *mut c_void) -> bool {
+        !x.is_null() && (x as usize).wrapping_add(self.offset) % align_of::<uaio_node>() == 0
+    }
 }
 
 // SAFETY (every method): the ids are items the caller passed or the queue
@@ -99,11 +104,13 @@ impl Nodes for Items {
     }
 }
 
-fn code(e: NodeError) -> i32 {
-    match e {
-        NodeError::Busy => UAIO_EBUSY,
-        NodeError::NotFound => UAIO_ENOENT,
-        NodeError::BadDeadline => UAIO_EINVAL,
+/// The result code of an operation on an item (None: NULL queue or item).
+fn status(r: Option<Result<(), NodeError>>) -> i32 {
+    match r {
+        Some(Ok(())) => UAIO_OK,
+        Some(Err(NodeError::Busy)) => UAIO_EBUSY,
+        Some(Err(NodeError::NotFound)) => UAIO_ENOENT,
+        Some(Err(NodeError::BadDeadline)) | None => UAIO_EINVAL,
     }
 }
 
@@ -130,13 +137,6 @@ unsafe fn with<R>(
     );
     (q.root, q.first, q.len) = (core.root, core.first, core.len);
     Some(r)
-}
-
-/// Whether `x` is an item whose node is where nodes may be.
-fn item_ok(q: *const uaio_nodeq, x: *mut c_void) -> bool {
-    // SAFETY: `q` is checked non-NULL by the caller of this function.
-    let offset = unsafe { (*q).node_offset };
-    !x.is_null() && (x as usize).wrapping_add(offset) % align_of::<uaio_node>() == 0
 }
 
 /// Makes `q` an empty queue of items with a `uaio_node` at byte
@@ -178,15 +178,13 @@ pub unsafe extern "C" fn uaio_nodeq_push(
     item: *mut c_void,
     deadline: u64,
 ) -> i32 {
-    if q.is_null() || !item_ok(q, item) {
-        return UAIO_EINVAL;
-    }
     // SAFETY: by contract.
-    match unsafe { with(q, |core, items| core.push(items, item, deadline)) } {
-        Some(Ok(())) => UAIO_OK,
-        Some(Err(e)) => code(e),
-        None => UAIO_EINVAL,
-    }
+    let r = unsafe {
+        with(q, |core, items| {
+            items.fits(item).then(|| core.push(items, item, deadline))
+        })
+    };
+    status(r.flatten())
 }
 
 /// Takes `item` out of the queue (cancel); `UAIO_ENOENT` if it is not in
@@ -196,15 +194,13 @@ pub unsafe extern "C" fn uaio_nodeq_push(
 /// `q` is NULL or initialised; `item` is NULL or a valid item.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn uaio_nodeq_remove(q: *mut uaio_nodeq, item: *mut c_void) -> i32 {
-    if q.is_null() || !item_ok(q, item) {
-        return UAIO_EINVAL;
-    }
     // SAFETY: by contract.
-    match unsafe { with(q, |core, items| core.remove(items, item)) } {
-        Some(Ok(())) => UAIO_OK,
-        Some(Err(e)) => code(e),
-        None => UAIO_EINVAL,
-    }
+    let r = unsafe {
+        with(q, |core, items| {
+            items.fits(item).then(|| core.remove(items, item))
+        })
+    };
+    status(r.flatten())
 }
 
 /// Takes the earliest item if its deadline is at or before `now`, into
@@ -285,12 +281,15 @@ pub unsafe extern "C" fn uaio_nodeq_next(
     item: *mut c_void,
     out_item: *mut *mut c_void,
 ) -> i32 {
-    if q.is_null() || (!item.is_null() && !item_ok(q, item)) {
-        return UAIO_EINVAL;
-    }
     // SAFETY: by contract.
-    match unsafe { with(q, |core, items| core.next(items, item)) } {
-        Some(x) if !x.is_null() => {
+    let r = unsafe {
+        with(q, |core, items| {
+            (item.is_null() || items.fits(item)).then(|| core.next(items, item))
+        })
+    };
+    match r {
+        None | Some(None) => UAIO_EINVAL,
+        Some(Some(x)) if !x.is_null() => {
             // SAFETY: NULL or valid by contract.
             unsafe { put(out_item, x) };
             UAIO_OK
@@ -306,9 +305,12 @@ pub unsafe extern "C" fn uaio_nodeq_next(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn uaio_nodeq_contains(q: *mut uaio_nodeq, item: *mut c_void) -> bool {
     // SAFETY: by contract.
-    !q.is_null()
-        && item_ok(q, item)
-        && unsafe { with(q, |core, items| core.contains(items, item)) } == Some(true)
+    let r = unsafe {
+        with(q, |core, items| {
+            items.fits(item) && core.contains(items, item)
+        })
+    };
+    r == Some(true)
 }
 
 /// Number of queued items (0 for NULL).
