@@ -192,14 +192,19 @@ static bool disarm(uaio_wait_t *w) {
     return true;
 }
 
-static mp_obj_t sleep_iternext(mp_obj_t self_in) {
-    uaio_wait_t *w = MP_OBJ_TO_PTR(self_in);
-    if (!disarm(w)) {
+// A sleep's step: the first parks the task until `deadline`, the second ends.
+static mp_obj_t sleep_step(bool *armed, uint64_t deadline) {
+    if (!*armed) {
         return MP_OBJ_STOP_ITERATION;
     }
+    *armed = false;
     uaio_state_t *st = uaio_state();
-    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), sleep_deadline);
+    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), deadline);
     return mp_const_false;
+}
+
+static mp_obj_t sleep_iternext(mp_obj_t self_in) {
+    return sleep_step(&((uaio_wait_t *)MP_OBJ_TO_PTR(self_in))->armed, sleep_deadline);
 }
 
 static mp_obj_t io_wait_iternext(mp_obj_t self_in) {
@@ -268,13 +273,7 @@ typedef struct _uaio_sleep_t {
 
 static mp_obj_t detached_sleep_iternext(mp_obj_t self_in) {
     uaio_sleep_t *s = MP_OBJ_TO_PTR(self_in);
-    if (!s->armed) {
-        return MP_OBJ_STOP_ITERATION;
-    }
-    s->armed = false;
-    uaio_state_t *st = uaio_state();
-    uaio_sleep_task(st, uaio_cur_task(st, "sleep"), s->deadline);
-    return mp_const_false;
+    return sleep_step(&s->armed, s->deadline);
 }
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_detached_sleep_type, MP_QSTR_sleep, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, detached_sleep_iternext);
 
