@@ -94,6 +94,11 @@ static void read_py_time(uaio_state_t *st) {
     st->py_now = ms * 1000;
 }
 
+// The error of an interval over MAX_INTERVAL_US (as time.ticks_add's).
+mp_obj_t uaio_interval_overflow(void) {
+    return mp_obj_new_exception_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
+}
+
 // The deadline `us` from now; 0 (just yield) when us <= 0.
 uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us) {
     if (us <= 0) {
@@ -365,7 +370,7 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
         // ms); an n too long for the clock raises in the task, as sleep_ms(n).
         mp_int_t ms = value == mp_const_none ? 0 : MP_OBJ_SMALL_INT_VALUE(value);
         if (ms > 0 && (uint64_t)ms > MAX_INTERVAL_US / 1000) {
-            t->data = mp_obj_new_exception_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
+            t->data = uaio_interval_overflow();
             t->flags |= TASK_THROW;
             uaio_runq_push(st, MP_OBJ_FROM_PTR(t));
         } else {

@@ -10,10 +10,6 @@
 #include "uaio_mp.h"
 
 
-static NORETURN void raise_interval(void) {
-    mp_raise_msg(&mp_type_OverflowError, MP_ERROR_TEXT("ticks interval overflow"));
-}
-
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up
 // (a sleep never ends early); negative means 0.
 static int64_t duration_us(mp_obj_t d, int32_t scale) {
@@ -25,7 +21,7 @@ static int64_t duration_us(mp_obj_t d, int32_t scale) {
         }
         f = MICROPY_FLOAT_C_FUN(ceil)(f * (mp_float_t)scale);
         if (f > (mp_float_t)MAX_INTERVAL_US) {
-            raise_interval();
+            nlr_raise(uaio_interval_overflow());
         }
         return f < 0 ? 0 : (int64_t)uaio_float_to_u64(f);
     }
@@ -36,7 +32,7 @@ static int64_t duration_us(mp_obj_t d, int32_t scale) {
     }
     // Constant bounds: no 64-bit division at run time.
     if ((uint64_t)v > (scale == 1000 ? MAX_INTERVAL_US / 1000 : MAX_INTERVAL_US / 1000000)) {
-        raise_interval();
+        nlr_raise(uaio_interval_overflow());
     }
     return (int64_t)v * scale;
 }

@@ -89,6 +89,7 @@ NORETURN void uaio_raise_code(int32_t code);
 void uaio_check(int32_t code);
 uint64_t uaio_now_us(uaio_state_t *st);
 uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us);
+mp_obj_t uaio_interval_overflow(void);
 void uaio_runq_push(uaio_state_t *st, mp_obj_t obj);
 void uaio_sleep_task(uaio_state_t *st, uaio_task_t *t, uint64_t deadline);
 void uaio_timer_push(uaio_state_t *st, void *item, uint64_t deadline);
