@@ -193,7 +193,7 @@ static bool disarm(uaio_wait_t *w) {
 }
 
 // A sleep's step: the first parks the task until `deadline`, the second ends.
-static mp_obj_t sleep_step(bool *armed, uint64_t deadline) {
+static inline MP_ALWAYSINLINE mp_obj_t sleep_step(bool *armed, uint64_t deadline) {
     if (!*armed) {
         return MP_OBJ_STOP_ITERATION;
     }
