@@ -72,6 +72,7 @@ async def sleeps():
     show("sleep_ms(None)", asyncio.sleep_ms, None)
     show("sleep(1e300)", asyncio.sleep, 1e300)
     show("sleep_ms(2**53)", asyncio.sleep_ms, 2**53)
+    show("sleep_ms(2**54 // 1000 + 1)", asyncio.sleep_ms, 2**54 // 1000 + 1)  # just over the limit
     show("sleep_ms(2**70)", asyncio.sleep_ms, 2**70)
     show("sleep_ms(-2**70)", asyncio.sleep_ms, -(2**70))
     # Long but valid (a day, and ~571 years on 64-bit): never returns early.
