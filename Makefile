@@ -1,8 +1,11 @@
 # uaio: build, test and compare. `make help` lists the targets.
 # The two commands of the README: `make demo` and `make test`.
 
-BUILD        := build
-MICROPY_DIR  ?= $(BUILD)/micropython
+BUILD        ?= build
+# The MicroPython that uaio is built against: the newest release by default;
+# 1.25.0, 1.26.1, 1.27.0 or master, or your own checkout with MICROPY_DIR.
+MPY_VERSION  ?= 1.28.0
+MICROPY_DIR  ?= $(BUILD)/micropython-$(MPY_VERSION)
 MPY          := $(abspath $(MICROPY_DIR))
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 UAIO_LIB     := target/release/libuaio.a
@@ -50,10 +53,11 @@ check-header:
 		{ echo "include/uaio.h is stale: run 'make header' and commit it"; diff -u include/uaio.h $(BUILD)/uaio.h | head -40; exit 1; }
 	@echo "include/uaio.h is up to date"
 
-# MicroPython 1.25.0 from Debian's source package, unless MICROPY_DIR is yours.
+# MicroPython MPY_VERSION (scripts/fetch-micropython.sh says from where),
+# unless MICROPY_DIR is yours.
 micropython: $(MICROPY_DIR)/py/mpconfig.h
-$(BUILD)/micropython/py/mpconfig.h:
-	bash scripts/fetch-micropython.sh $(BUILD)/micropython
+$(BUILD)/micropython-%/py/mpconfig.h:
+	bash scripts/fetch-micropython.sh $(BUILD)/micropython-$* $*
 
 mpy-cross: micropython
 	$(MAKE) -s -C $(MPY)/mpy-cross -j$(JOBS)

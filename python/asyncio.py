@@ -3,8 +3,10 @@ import sys
 import uasyncio
 
 sys.modules["asyncio"] = uasyncio
-from uasyncio import *  # noqa: F401,F403 (the first import returns this module)
-
-
-def __getattr__(attr):
-    return getattr(uasyncio, attr)
+# The first import returns this module: it gets uasyncio's names. Not by
+# `from uasyncio import *`: since 1.26 that consults __all__, which would
+# load every lazily loaded part.
+for _k, _v in uasyncio.__dict__.items():
+    if _k[:2] != "__" or _k in ("__getattr__", "__version__"):
+        globals()[_k] = _v
+del _k, _v

@@ -1,48 +1,78 @@
 #!/usr/bin/env bash
-# Download MicroPython 1.25.0 as Debian's source package and unpack it into $1.
-# Uses a private apt configuration (nothing under /etc is changed) whose
-# deb-src line reuses the Debian mirror already named in the machine's apt
-# sources. The upstream tarball is pinned by sha256; the Debian revision is
-# whatever the mirror carries for 1.25.0 (mirrors keep only the current one).
+# Unpack MicroPython VERSION into DEST_DIR, from the first source that has it:
+#   1.25.0:  Debian's source package (sha256-pinned upstream tarball);
+#   others:  ../shared/vendor/micropython-VERSION.tar.xz (checked against its
+#            SHA256SUMS), else a git clone of the release tag, checked against
+#            the commit the tag must be;
+#   1.28.0 with neither reachable: Debian's 1.25.0, with a message saying so.
+# Usage: fetch-micropython.sh DEST_DIR [VERSION]   (VERSION: 1.28.0 by default)
 set -euo pipefail
 
-DEST=${1:?usage: fetch-micropython.sh DEST_DIR}
-UPSTREAM=1.25.0+ds
-ORIG=micropython_${UPSTREAM}.orig.tar.xz
-ORIG_SHA256=7b25be99a502f070b2de81dafc08da7051d992325d6e67daa9045a918fffdbea
-SUITE=trixie
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+DEST=${1:?usage: fetch-micropython.sh DEST_DIR [VERSION]}
+VERSION=${2:-1.28.0}
+HERE=$(cd "$(dirname "$0")" && pwd)
+VENDOR=${UAIO_VENDOR:-$HERE/../../shared/vendor}
+UPSTREAM_GIT=https://github.com/micropython/micropython.git
+
+# The commit each release tag must be (a clone is checked against it).
+tag_commit() {
+  case $1 in
+    1.25.0) echo f498a16c7db6d4b2de200b3e0856528dfe0613c3 ;;
+    1.26.1) echo 647c8b96cae7e202c7a020395b7cfe65e5b8ce04 ;;
+    1.27.0) echo 78ff170de9e32c79db6e64d3e33d2bd60002bdcd ;;
+    1.28.0) echo e0e9fbb17ed6fd06bb76e266ae554784c9c80804 ;;
+    *) return 1 ;;
+  esac
+}
 
 [ -f "$DEST/py/mpconfig.h" ] && { echo "micropython: already in $DEST"; exit 0; }
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Submodules are stripped from every source used here; the unix build needs
+# only this file of micropython-lib (the port's default manifest is not used).
+finish() {
+  mkdir -p "$DEST/lib/micropython-lib" && touch "$DEST/lib/micropython-lib/README.md"
+  echo "micropython: $1 unpacked into $DEST"
+}
 
-# The first Debian archive URI in the machine's apt sources (deb822 or one-line).
-mirror=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
-            grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-              sed 's/\[[^]]*\]//' | awk '{print $2}'; } 2>/dev/null |
-          grep -E '/debian/?$' | head -n 1 || true)
-[ -n "$mirror" ] || { echo "micropython: no Debian mirror found in the apt sources" >&2; exit 1; }
+from_vendor() {
+  local name=$1 tarball="$VENDOR/$1.tar.xz"
+  [ -f "$tarball" ] || return 1
+  (cd "$VENDOR" && grep " $name.tar.xz\$" SHA256SUMS | sha256sum -c --quiet -) ||
+    { echo "micropython: sha256 mismatch for $tarball" >&2; exit 1; }
+  mkdir -p "$DEST"
+  tar -xJf "$tarball" -C "$DEST" --strip-components=1
+}
 
-mkdir -p "$work/lists/partial" "$work/archives/partial"
-echo "deb-src [signed-by=$KEYRING] ${mirror%/} $SUITE main" > "$work/sources.list"
-APT=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-     -o Dir::State::Lists="$work/lists" -o Dir::Cache::Archives="$work/archives"
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+from_git() {
+  local commit work
+  commit=$(tag_commit "$VERSION") || return 1
+  command -v git >/dev/null || return 1
+  work=$(mktemp -d)
+  if ! timeout 300 git clone -q --depth 1 --branch "v$VERSION" "$UPSTREAM_GIT" "$work/mp" 2>/dev/null; then
+    rm -rf "$work"; return 1
+  fi
+  [ "$(git -C "$work/mp" rev-parse HEAD)" = "$commit" ] ||
+    { echo "micropython: tag v$VERSION is not $commit" >&2; rm -rf "$work"; exit 1; }
+  rm -rf "$work/mp/.git"
+  mkdir -p "$(dirname "$DEST")" && rm -rf "$DEST" && mv "$work/mp" "$DEST"
+  rm -rf "$work"
+}
 
-apt-get "${APT[@]}" update -qq
-version=$(apt-cache "${APT[@]}" showsrc micropython | awk '/^Version:/{print $2}' |
-          grep -F "${UPSTREAM}-" | sort -V | tail -n 1)
-[ -n "$version" ] || { echo "micropython: no ${UPSTREAM} source package on the mirror" >&2; exit 1; }
-echo "micropython: fetching source package $version"
-(cd "$work" && apt-get "${APT[@]}" source --download-only "micropython=$version" >/dev/null)
-
-echo "$ORIG_SHA256  $work/$ORIG" | sha256sum -c --quiet - ||
-  { echo "micropython: sha256 mismatch for $ORIG" >&2; exit 1; }
-
-mkdir -p "$DEST"
-tar -xf "$work/$ORIG" -C "$DEST" --strip-components=1
-# Submodules are stripped from the Debian source; the unix build only needs this file.
-mkdir -p "$DEST/lib/micropython-lib" && touch "$DEST/lib/micropython-lib/README.md"
-echo "micropython: unpacked into $DEST"
+case $VERSION in
+  1.25.0) bash "$HERE/fetch-micropython-debian.sh" "$DEST"; finish "1.25.0 (Debian source package)" ;;
+  master) from_vendor micropython-master-1c3c201 && finish "master 1c3c201 (vendor)" ||
+            { echo "micropython: master is only in ../shared/vendor" >&2; exit 1; } ;;
+  *)
+    if from_vendor "micropython-$VERSION"; then
+      finish "$VERSION (vendor tarball)"
+    elif from_git; then
+      finish "$VERSION (git tag v$VERSION)"
+    elif [ "$VERSION" = 1.28.0 ]; then
+      echo "micropython: 1.28.0 is neither in $VENDOR nor reachable upstream;" \
+           "falling back to Debian's MicroPython 1.25.0" >&2
+      bash "$HERE/fetch-micropython-debian.sh" "$DEST"
+      finish "1.25.0 (Debian source package, fallback)"
+    else
+      echo "micropython: $VERSION is neither in $VENDOR nor reachable upstream" >&2; exit 1
+    fi ;;
+esac

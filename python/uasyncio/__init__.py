@@ -24,7 +24,10 @@ _lazy = {
 
 def __getattr__(attr):
     # Streams and queues load on first use; so do submodules
-    # (`from uasyncio import queues`).
+    # (`from uasyncio import queues`). `from uasyncio import *` asks for
+    # __all__ (since MicroPython 1.26): every public name, the lazy ones too.
+    if attr == "__all__":
+        return [k for k in globals() if k[0] != "_"] + list(_lazy)
     mod = _lazy.get(attr)
     try:
         value = __import__(mod or attr, None, None, True, 1)
