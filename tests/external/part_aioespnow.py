@@ -6,7 +6,7 @@ import os
 
 from harness import MPY_DIR, cases_of_program, run_mpy
 
-TIMEOUT = 30
+TIMEOUT = 20
 CASES = ["async_for", "arecv_backpressure", "broadcast", "recv_timeout",
          "recv_after_timeout", "too_long", "standin_errors"]
 

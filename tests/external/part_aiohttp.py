@@ -9,7 +9,7 @@ import sys
 
 from harness import FAIL, HERE, MPY_DIR, Outcome, cases_of_program, run_mpy
 
-TIMEOUT = 60
+TIMEOUT = 45
 CASES = ["get", "get_params", "post_body", "post_json", "get_big", "chunked",
          "concurrent_get", "websocket"]
 

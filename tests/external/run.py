@@ -60,7 +60,7 @@ class Context:
 
 
 def version(binary):
-    p = subprocess.run([binary, "-c", "import sys; print(sys.version)"],
+    p = subprocess.run([binary, "-c", "import sys; print('%d.%d.%d' % sys.implementation.version[:3], sys.version)"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
     return p.stdout.decode(errors="replace").strip()
 
@@ -123,7 +123,8 @@ def main():
             results[key][label] = run(binary, label, ctx)
             print("  %-13s %-5s %5.1f s" % (key, label, time.monotonic() - t0), flush=True)
 
-    print("\n%-60s %-18s %-18s" % ("suite", "uaio pass/fail/skip", "stock pass/fail/skip"))
+    print("\nCases per suite (each program's clean end, 'exit' or '(run)', is a case too):")
+    print("%-60s %-18s %-18s" % ("suite", "uaio pass/fail/skip", "stock pass/fail/skip"))
     verdict = []
     report = {}
     for key, title, _ in PARTS:
@@ -151,6 +152,12 @@ def main():
             known = KNOWN_ON_STOCK.get((key, name))
             print("  %s %s:\n      stock %s\n      uaio  %s%s" % (
                 key, name, _why(s), _why(u), ("\n      why: " + known) if known else ""))
+    skipped = [(key, name, results[key]["stock"][name].detail)
+               for key in results for name, o in results[key]["uaio"].items()
+               if o.status == SKIP and results[key]["stock"].get(name, o).status == SKIP]
+    print("\nSkipped on both (the test's own reason): %d" % len(skipped))
+    for key, name, why in skipped:
+        print("  %s %s: %s" % (key, name, why))
     print("\nPasses on uaio, fails on stock: %d" % sum(len(b) for _, _, _, b in verdict))
     for key, _, _, better in verdict:
         for name, u, s in better:
