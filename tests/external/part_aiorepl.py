@@ -117,7 +117,8 @@ def _ctrl_c(term, cases):
     elif answer.strip():
         cases[name] = Outcome(FAIL, "printed %r" % answer.strip()[:160])
     else:
-        cases[name] = Outcome(PASS, "prompt %.0f ms after Ctrl-C" % ((time.monotonic() - t0) * 1000))
+        ms = (time.monotonic() - t0) * 1000
+        cases[name] = Outcome(PASS, "prompt %.0f ms after Ctrl-C" % ms)
 
 
 def run(binary, label, ctx):

@@ -1,6 +1,7 @@
 """Part 2: Microdot. Its own unittest suite (run as Microdot's run_tests.py
-runs it under MicroPython, plus its tests/test_end2end.py), then a loopback load run against a Microdot app:
-REQUESTS requests over CONCURRENCY CPython client connections at a time."""
+runs it under MicroPython, plus its tests/test_end2end.py), then a loopback
+load run against a Microdot app: REQUESTS requests over CONCURRENCY CPython
+client connections at a time."""
 
 import asyncio
 import os

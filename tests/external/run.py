@@ -60,7 +60,8 @@ class Context:
 
 
 def version(binary):
-    p = subprocess.run([binary, "-c", "import sys; print('%d.%d.%d' % sys.implementation.version[:3], sys.version)"],
+    code = "import sys; print('%d.%d.%d' % sys.implementation.version[:3], sys.version)"
+    p = subprocess.run([binary, "-c", code],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
     return p.stdout.decode(errors="replace").strip()
 
@@ -166,8 +167,9 @@ def main():
     os.makedirs(ctx.work, exist_ok=True)
     with open(os.path.join(ctx.work, "results.json"), "w") as f:
         json.dump({"results": report, "requests_per_s": ctx.rates}, f, indent=1)
-    print("\nexternal: %s (%d case(s) pass on stock but not on uaio; details in %s)" % (
-        "PASS" if n_reg == 0 else "FAIL", n_reg, os.path.relpath(os.path.join(ctx.work, "results.json"))))
+    where = os.path.relpath(os.path.join(ctx.work, "results.json"))
+    print("\nexternal: %s (%d case(s) pass on stock but not on uaio; details in %s)"
+          % ("PASS" if n_reg == 0 else "FAIL", n_reg, where))
     return 0 if n_reg == 0 else 1
 
 

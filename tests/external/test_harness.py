@@ -52,9 +52,10 @@ class Programs(unittest.TestCase):
 
 class Verdict(unittest.TestCase):
     def test_compare(self):
-        stock = {"p": Outcome(PASS), "both": Outcome(FAIL, "x"), "s": Outcome(SKIP), "only": Outcome(FAIL)}
-        uaio = {"p": Outcome(FAIL), "both": Outcome(FAIL, "y"), "s": Outcome(SKIP), "only": Outcome(PASS),
-                "extra": Outcome(FAIL)}
+        stock = {"p": Outcome(PASS), "both": Outcome(FAIL, "x"), "s": Outcome(SKIP),
+                 "only": Outcome(FAIL)}
+        uaio = {"p": Outcome(FAIL), "both": Outcome(FAIL, "y"), "s": Outcome(SKIP),
+                "only": Outcome(PASS), "extra": Outcome(FAIL)}
         regressions, both, better = compare(uaio, stock)
         self.assertEqual([r[0] for r in regressions], ["p", "extra"])
         self.assertEqual([b[0] for b in both], ["both"])

@@ -58,7 +58,8 @@ async def main():
     # A -> B, received with `async for`.
     got, errors = (await asyncio.wait_for_ms(
         asyncio.gather(send_all(a, B, N), recv_with_airecv(b, N, A)), 10000))[1]
-    case("async_for", got == N and not errors, "%d of %d received, %d wrong" % (got, N, len(errors)))
+    case("async_for", got == N and not errors,
+         "%d of %d received, %d wrong" % (got, N, len(errors)))
 
     # B -> A with a receiver that starts 50 ms late: B's sends must wait
     # for room (the write readiness wait), and nothing may be lost.

@@ -37,7 +37,8 @@ async def t_post_body():
         async with session.post("/echo", data=data) as resp:
             body = await resp.read()
             length = resp.headers.get("X-Body-Length")
-    return body == data and length == "50000", "%d bytes back, X-Body-Length %r" % (len(body), length)
+    detail = "%d bytes back, X-Body-Length %r" % (len(body), length)
+    return body == data and length == "50000", detail
 
 
 async def t_post_json():
