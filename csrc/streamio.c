@@ -203,7 +203,11 @@ static size_t write_once(uaio_stream_t *self, mp_obj_t buf, size_t off, size_t e
         n = r;
     } else {
         if (off != 0 || end != info.len) {
+            #if MICROPY_PY_BUILTINS_MEMORYVIEW
             buf = mp_obj_new_memoryview('B', len, (void *)data);
+            #else
+            buf = mp_obj_new_bytes(data, len);
+            #endif
         }
         mp_obj_t r = call_method(s, MP_QSTR_write, buf);
         n = r == mp_const_none ? 0 : mp_obj_get_int(r);

@@ -4,7 +4,8 @@
 # descriptor"). 2.x IORead/IOWrite wait through the same readiness path;
 # readline/readexactly/read() of a text stream give str (stock: bytes, or
 # TypeError); readinto() answering None waits again (stock returns None);
-# write() while a write is in flight queues behind it (stock can lose it);
+# write() on a busy device buffers it all (stock writes at once); write()
+# while a write is in flight queues behind it (stock can lose it);
 # a cancel ends an awrite() (write() then goes at once again); the error
 # paths of the slow path; no allocation on the RingIO paths.
 import io
@@ -136,6 +137,15 @@ async def main():
     d.wr = True
     await asyncio.wait_for(t, 1)
     print(" sent", d.got)
+
+    print("write() on a busy device buffers all of it")
+    d = Dev()
+    w = asyncio.StreamWriter(d, {})
+    w.write(b"ab")
+    print(" written at once", d.got)
+    d.wr = True
+    await asyncio.wait_for(w.drain(), 1)
+    print(" after drain", d.got)
 
     print("a cancelled awrite() is not in flight any more")
     d = Dev()
