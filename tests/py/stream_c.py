@@ -148,7 +148,8 @@ async def main():
     await rs.aclose()
 
     # Not a stream object: write() works through its write() method; a bad
-    # count from it is an error; reading needs the stream protocol.
+    # count from it is an error; reading waits for readiness first, which
+    # needs the stream protocol (TypeError).
     show(asyncio.Stream(PyStream(2)).write, b"ab")
     show(asyncio.Stream(PyStream(5)).write, b"ab")
     show(asyncio.Stream(PyStream(-1)).write, b"ab")
