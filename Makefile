@@ -80,6 +80,8 @@ include mk/c.mk
 -include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
 # Reliability: sanitizer builds, fuzzing, load.
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
+# micropython-lib for the tests that run its packages.
+include mk/mplib.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings

@@ -12,7 +12,12 @@ def show(f, *args):
         print(type(e).__name__, e)
 
 
-show(_uaio.push, 1)                    # before any event loop exists
+# Before any loop exists the default one is made on first need, through
+# uasyncio.get_event_loop(); one that makes none is a clear error.
+real_get_event_loop = asyncio.get_event_loop
+asyncio.get_event_loop = lambda: None
+show(_uaio.push, 1)
+asyncio.get_event_loop = real_get_event_loop
 show(_uaio.Task)                       # wrong argument count
 show(_uaio.io_wait, 0, 3)              # bad direction
 asyncio.get_event_loop()
