@@ -1,7 +1,8 @@
 # Before any event loop exists: Events set (in a driver's constructor at
-# import time, from a micropython.schedule() callback), a ThreadSafeFlag
-# set, a Lock, sleeps, tasks, gather() and wait_for() made, current_task()
-# asked (RuntimeError, as stock). All of it works once asyncio.run() starts.
+# import time, from a micropython.schedule() callback, with the heap locked
+# as in a hard IRQ), a ThreadSafeFlag set, a Lock, sleeps, tasks, gather()
+# and wait_for() made, current_task() asked (RuntimeError, as stock). All
+# of it works once asyncio.run() starts.
 import micropython
 import asyncio
 
@@ -30,6 +31,12 @@ print("set from a scheduled callback:", irq_event.is_set())
 
 flag = asyncio.ThreadSafeFlag()
 flag.set()
+hard = asyncio.Event()
+micropython.heap_lock()  # as in a hard IRQ: set() allocates nothing
+hard.set()
+flag.set()
+micropython.heap_unlock()
+print("set with the heap locked:", hard.is_set())
 lock = asyncio.Lock()
 never = asyncio.Event()
 never.set()
