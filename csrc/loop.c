@@ -446,7 +446,7 @@ static void collect_timers(uaio_state_t *st) {
 // signal ends poll(2) (EINTR), but a callback scheduled by another thread
 // does not, nor a signal taken between the check for pending work and
 // poll(2): waking every 3 ms, as stock asyncio polls then, bounds that
-// delay at stock's for a negligible cost (~330 wakes/s of a few µs each).
+// delay at stock's, for under 1 % of a core (measured: ~330 wakes/s).
 #if defined(__unix__) || defined(__APPLE__)
 #define IDLE_SLICE_US (3000)
 #else
