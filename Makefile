@@ -80,7 +80,8 @@ include mk/c.mk
 -include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
 # Reliability: sanitizer builds, fuzzing, load.
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
-include mk/external.mk
+# micropython-lib for the tests that run its packages; programs we did not write.
+include mk/mplib.mk mk/external.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings

@@ -250,6 +250,19 @@ static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 
+// io_park(obj, dir): parks the current task until `obj` is ready for `dir`
+// (stock's _io_queue.queue_read/queue_write; the task then yields).
+static mp_obj_t mod_io_park(mp_obj_t obj, mp_obj_t dir_in) {
+    mp_int_t dir = mp_obj_get_int(dir_in);
+    if (dir != UAIO_READ && dir != UAIO_WRITE) {
+        mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
+    }
+    uaio_state_t *st = uaio_state();
+    uaio_io_park(st, obj, (uint32_t)dir, uaio_cur_task(st, "I/O wait"));
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_park_obj, mod_io_park);
+
 // io_close(obj): `obj` is being closed: tasks waiting on it get OSError(EBADF)
 // (with an epoll set, the kernel would forget a closed fd silently).
 static mp_obj_t mod_io_close(mp_obj_t obj) {
@@ -326,6 +339,7 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_sleep_ms), MP_ROM_PTR(&mod_sleep_ms_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&mod_sleep_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_wait), MP_ROM_PTR(&mod_io_wait_obj) },
+    { MP_ROM_QSTR(MP_QSTR_io_park), MP_ROM_PTR(&mod_io_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_close), MP_ROM_PTR(&mod_io_close_obj) },

@@ -123,13 +123,14 @@ static mp_obj_t waitq_remove(mp_obj_t self_in, mp_obj_t task_in) {
 static MP_DEFINE_CONST_FUN_OBJ_2(waitq_remove_obj, waitq_remove);
 
 // wake_all() -> n: every waiter becomes runnable, in FIFO order.
+// Nobody waiting needs no scheduler: Event.set() works before any loop
+// exists (a driver's constructor, an early IRQ callback).
 static mp_obj_t waitq_wake_all(mp_obj_t self_in) {
-    uaio_state_t *st = uaio_state();
     mp_int_t n = 0;
     uaio_task_t *t;
     while ((t = uaio_waitq_pop(MP_OBJ_TO_PTR(self_in))) != NULL) {
         t->data = mp_const_none;
-        uaio_task_wake(st, t);
+        uaio_task_wake(uaio_state(), t);
         ++n;
     }
     return MP_OBJ_NEW_SMALL_INT(n);

@@ -29,21 +29,19 @@
 # some parts only (mpytests microdot microdot-load aiorepl aioespnow aiohttp).
 
 MICRODOT_VENDOR  ?= microdot-118f4ef
-MPYLIB_VENDOR    ?= micropython-lib-8380c7b
 EXTERNAL_TIMEOUT ?= 420
 EXTERNAL_PARTS   ?=
 EXTERNAL_NET = $(if $(shell unshare -n true 2>/dev/null && echo y),unshare -n sh -c 'ip link set lo up && exec "$$@"' sh)
 
 .PHONY: test-external external-vendor
 
-external-vendor:
+external-vendor: mplib
 	@bash scripts/vendor.sh $(MICRODOT_VENDOR) $(BUILD)/vendor/microdot
-	@bash scripts/vendor.sh $(MPYLIB_VENDOR) $(BUILD)/vendor/micropython-lib
 
 test-external: unix stock external-vendor
 	bash tests/external/test_vendor.sh
 	python3 tests/external/test_harness.py
 	$(EXTERNAL_NET) timeout $(EXTERNAL_TIMEOUT) python3 tests/external/run.py \
 		--uaio $(UNIX_BIN) --stock $(STOCK_BIN) --mpy $(MPY) \
-		--microdot $(BUILD)/vendor/microdot --mpylib $(BUILD)/vendor/micropython-lib \
+		--microdot $(BUILD)/vendor/microdot --mpylib $(MPLIB_DIR) \
 		--work $(BUILD)/external $(if $(EXTERNAL_PARTS),--parts $(EXTERNAL_PARTS))

@@ -35,12 +35,7 @@ finish() {
 }
 
 from_vendor() {
-  local name=$1 tarball="$VENDOR/$1.tar.xz"
-  [ -f "$tarball" ] || return 1
-  (cd "$VENDOR" && grep " $name.tar.xz\$" SHA256SUMS | sha256sum -c --quiet -) ||
-    { echo "micropython: sha256 mismatch for $tarball" >&2; exit 1; }
-  mkdir -p "$DEST"
-  tar -xJf "$tarball" -C "$DEST" --strip-components=1
+  [ -f "$VENDOR/$1.tar.xz" ] && bash "$HERE/vendor.sh" "$1" "$DEST"
 }
 
 from_git() {

@@ -323,6 +323,30 @@ def _schedule(at, when, callback, args):
     return h
 
 
+class _IOQueue:
+    # Stock's internal I/O queue, as libraries use it (micropython-lib's
+    # aioespnow): `yield core._io_queue.queue_read(s)` parks the task until
+    # `s` is readable (a task that yields after parking itself stays parked).
+    def queue_read(self, s):
+        _uaio.io_park(s, _uaio.READ)
+
+    def queue_write(self, s):
+        _uaio.io_park(s, _uaio.WRITE)
+
+
+_io_queue = _IOQueue()
+
+
+def __getattr__(attr):
+    # Stock's `core.cur_task`: the running task, None outside one. (Since
+    # 1.26, `from .core import *` asks for __all__: the public names.)
+    if attr == "cur_task":
+        return _uaio.cur_task() if _loop else None
+    if attr == "__all__":
+        return [k for k in globals() if k[0] != "_"]
+    raise AttributeError(attr)
+
+
 def get_event_loop(runq_len=16, waitq_len=16):
     return _loop or EventLoop()
 

@@ -12,7 +12,12 @@ def show(f, *args):
         print(type(e).__name__, e)
 
 
-show(_uaio.push, 1)                    # before any event loop exists
+# Before any loop exists the default one is made on first need, through
+# uasyncio.get_event_loop(); one that makes none is a clear error.
+real_get_event_loop = asyncio.get_event_loop
+asyncio.get_event_loop = lambda: None
+show(_uaio.push, 1)
+asyncio.get_event_loop = real_get_event_loop
 show(_uaio.Task)                       # wrong argument count
 show(_uaio.io_wait, 0, 3)              # bad direction
 asyncio.get_event_loop()
@@ -29,6 +34,8 @@ asyncio.new_event_loop()               # `other` is in another loop's queue
 print("foreign timer", _uaio.cancel_timer(other))
 show(lambda: next(iter(_uaio.sleep_ms(5))))  # sleeping outside a task
 show(lambda: next(iter(_uaio.io_wait(0, _uaio.READ))))
+show(_uaio.io_park, 0, 3)              # bad direction
+show(asyncio.core._io_queue.queue_read, 0)  # stock's internal, outside a task
 
 
 class Flag(io.IOBase):
@@ -53,6 +60,15 @@ async def waiter(name, flag, log):
         log.append("%s %s %s" % (name, type(e).__name__, e))
 
 
+async def stock_reader(name, flag, log):
+    # Stock's protocol (aioespnow): park through core._io_queue, then yield.
+    try:
+        yield asyncio.core._io_queue.queue_read(flag)
+        log.append(name + " woke")
+    except Exception as e:
+        log.append("%s %s %s" % (name, type(e).__name__, e))
+
+
 async def yields_junk():
     yield "junk"
 
@@ -65,6 +81,19 @@ async def main():
     flag.set = True
     await asyncio.sleep_ms(10)
     print(log)
+
+    # The same through stock's _io_queue: the second waiter is refused.
+    flag, log = Flag(), []
+    asyncio.create_task(stock_reader("s1", flag, log))
+    asyncio.create_task(stock_reader("s2", flag, log))
+    await asyncio.sleep_ms(10)
+    flag.set = True
+    await asyncio.sleep_ms(10)
+    print(log)
+    try:
+        asyncio.core._io_queue.queue_write(object())
+    except TypeError as e:
+        print("_io_queue: TypeError", e)
 
     # An object whose poll raises wakes its waiter instead of hanging it.
     bad, log = Flag(), []

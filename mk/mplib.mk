@@ -1,0 +1,13 @@
+# micropython-lib (the commit MicroPython 1.28 pins), unpacked from
+# ../shared/vendor after a sha256 check (scripts/vendor.sh), for the tests
+# that run its packages unchanged: tests/py/aioespnow.py finds it through
+# UAIO_MPLIB, test-external through --mpylib.
+MPYLIB_VENDOR ?= micropython-lib-8380c7b
+MPLIB_DIR     := $(abspath $(BUILD))/vendor/micropython-lib
+export UAIO_MPLIB := $(MPLIB_DIR)
+
+.PHONY: mplib
+mplib:
+	@bash scripts/vendor.sh $(MPYLIB_VENDOR) $(MPLIB_DIR)
+
+test-py: mplib
