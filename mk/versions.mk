@@ -24,6 +24,10 @@ mpy_before = $(shell test 0$(MPY_TREE_VERSION) -lt $(1) && echo y)
 # - run-multitests.py names its two unix instances `-i micropython` up to
 #   1.26 and `-t unix` from 1.27 on (both read MICROPY_MICROPYTHON).
 MULTI_INSTANCES = $(if $(call mpy_before,127),-i micropython -i micropython,-t unix -t unix)
+# - the qemu port has its own SysTick tick, HAL delays and `time` module from
+#   1.27 on: uaio then adds only its idle wait (csrc/port_cortexm.c), and
+#   tells the port's tick the core clock (CPU_FREQ_HZ, 25 MHz if not told).
+QEMU_UAIO_TICK = $(if $(call mpy_before,127),1,0)
 
 .PHONY: test-versions matrix-run
 
