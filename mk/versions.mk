@@ -9,9 +9,10 @@
 #   make matrix-VERSION    one version (e.g. make matrix-1.27.0)
 #
 # The default version (MPY_DEFAULT) gets the full suites elsewhere in
-# `make test`; MATRIX_VERSIONS="... 1.28.0" adds it here too.
+# `make test`; it is here too for the comparison with stock, which costs
+# about a minute (its two binaries are those of `make unix stock`).
 
-MATRIX_VERSIONS ?= 1.25.0 1.26.1 1.27.0 master
+MATRIX_VERSIONS ?= 1.25.0 1.26.1 1.27.0 $(MPY_DEFAULT) master
 
 # The version of the tree in $(MPY) as major*100+minor (1.28 -> 128), read
 # from its py/mpconfig.h when a recipe needs it (so it also holds for a

@@ -205,7 +205,7 @@ def cmd_summary(args):
     for d in args.dirs:
         path = os.path.join(d, "matrix.json")
         if not os.path.exists(path):
-            rows.append((os.path.basename(d.rstrip("/")), "no result (build failed?)", "", "", ""))
+            rows.append((d, "no result (build failed?)", "", "", "", "FAILED"))
             good = False
             continue
         with open(path) as f:
@@ -213,10 +213,11 @@ def cmd_summary(args):
         good &= ok(r)
         cells = ["{}/{}/{}".format(fw["passed"], len(fw["failed"]), len(fw["skipped"]))
                  for fw in (r["firmware"]["uaio"], r["firmware"]["stock"])]
-        rows.append((r["version"], cells[0], cells[1], "{} s".format(r["seconds"]), "OK" if ok(r) else "FAILED"))
-    print("\nMicroPython version matrix (passed/failed/skipped)")
-    fmt = "{:<10} {:>14} {:>14} {:>8}  {}"
-    print(fmt.format("version", "uaio", "stock", "time", "result"))
+        rows.append((r["version"], cells[0], cells[1], "{} s".format(r["seconds"]),
+                     "{} s".format(r["test_seconds"]), "OK" if ok(r) else "FAILED"))
+    print("\nMicroPython version matrix (passed/failed/skipped; time: build and tests, tests alone)")
+    fmt = "{:<10} {:>14} {:>14} {:>8} {:>8}  {}"
+    print(fmt.format("version", "uaio", "stock", "time", "tests", "result"))
     for row in rows:
         print(fmt.format(*row))
     return 0 if good else 1
