@@ -1,10 +1,14 @@
 # uaio: build, test and compare. `make help` lists the targets.
 # The two commands of the README: `make demo` and `make test`.
 
-BUILD        ?= build
 # The MicroPython that uaio is built against: the newest release by default;
 # 1.25.0, 1.26.1, 1.27.0 or master, or your own checkout with MICROPY_DIR.
-MPY_VERSION  ?= 1.28.0
+# Each version builds in a folder of its own (objects of two versions never
+# mix): build/ for the default, build/vVERSION for others, build/own for yours.
+MPY_DEFAULT  := 1.28.0
+MPY_VERSION  ?= $(MPY_DEFAULT)
+version_build = build$(if $(filter-out $(MPY_DEFAULT),$(1)),/v$(1))
+BUILD        ?= $(if $(filter command line environment,$(origin MICROPY_DIR)),build/own,$(call version_build,$(MPY_VERSION)))
 MICROPY_DIR  ?= $(BUILD)/micropython-$(MPY_VERSION)
 MPY          := $(abspath $(MICROPY_DIR))
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
@@ -26,7 +30,8 @@ help:
 	@echo "make test          every test: Rust, C (with sanitizers), MicroPython"
 	@echo "make lib           build $(UAIO_LIB)"
 	@echo "make header        regenerate include/uaio.h;  make check-header: fail if stale"
-	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN)"
+	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN);  MPY_VERSION=1.25.0|1.26.1|1.27.0|master or MICROPY_DIR=yours"
+	@echo "make test-versions uaio and stock on each MicroPython version, its asyncio suites on both (make matrix-VERSION: one)"
 	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
@@ -60,7 +65,7 @@ $(BUILD)/micropython-%/py/mpconfig.h:
 	bash scripts/fetch-micropython.sh $(BUILD)/micropython-$* $*
 
 mpy-cross: micropython
-	$(MAKE) -s -C $(MPY)/mpy-cross -j$(JOBS)
+	$(MAKE) -s -C $(MPY)/mpy-cross -j$(JOBS) BUILD=build
 
 unix: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
@@ -82,6 +87,8 @@ include mk/c.mk
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 # micropython-lib for the tests that run its packages; programs we did not write.
 include mk/mplib.mk mk/external.mk
+# What differs between MicroPython versions, and the version matrix.
+include mk/versions.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
@@ -107,7 +114,7 @@ test-py: runner
 	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) \
 		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(wildcard tests/py/*.py))
 
-# MicroPython 1.25's own asyncio suites against the uaio firmware: extmod and
+# MicroPython's own asyncio suites against the uaio firmware: extmod and
 # net_hosted, and multi_net with two instances in a network namespace that
 # has only loopback (so that nothing but 127.0.0.1 is ever contacted).
 # RUN_ENV adds e.g. UAIO_GC_STRESS=1 (a collection before every task step).
@@ -117,7 +124,7 @@ test-conformance: runner
 	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-tests.py \
 		--result-dir $(abspath $(BUILD))/results/net_hosted$(RUN_TAG) net_hosted/asyncio_*.py
 	cd $(MPY)/tests && unshare -n sh -c 'ip link set lo up && \
-		$(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-multitests.py -i micropython -i micropython multi_net/asyncio_*.py'
+		$(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) python3 ./run-multitests.py $(MULTI_INSTANCES) multi_net/asyncio_*.py'
 
 # The same suites and the project's tests again: a small heap, and a garbage
 # collection before every scheduling step.
@@ -126,7 +133,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak test-external qemu-test-all test-esp32 test-stm32
+test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak test-external qemu-test-all test-esp32 test-stm32 test-versions
 
 clean:
 	cargo clean

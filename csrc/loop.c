@@ -29,6 +29,14 @@
 
 #define INITIAL_CAPACITY (16)
 #define HAL_US_BITS ((uint32_t)(sizeof(mp_uint_t) * 8))
+
+// The µs counter the scheduler's clock extends: it must never step back.
+#if UAIO_CORTEXM
+uint32_t uaio_cortexm_ticks_us(void); // port_cortexm.c
+#define CLOCK_US() uaio_cortexm_ticks_us()
+#else
+#define CLOCK_US() mp_hal_ticks_us()
+#endif
 #define TICKS_BITS ((uint32_t)__builtin_ctzll((unsigned long long)MICROPY_PY_TIME_TICKS_PERIOD))
 
 MP_REGISTER_ROOT_POINTER(struct _uaio_state_t *uaio_state);
@@ -88,7 +96,7 @@ uint64_t uaio_now_us(uaio_state_t *st) {
         return st->py_now;
     }
     uint64_t now = 0;
-    uaio_clock_extend(&st->clock, mp_hal_ticks_us(), &now);
+    uaio_clock_extend(&st->clock, CLOCK_US(), &now);
     return now;
 }
 
@@ -571,7 +579,7 @@ mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool p
     MP_STATIC_ASSERT(offsetof(uaio_task_t, node) == offsetof(uaio_timer_t, node));
     uaio_check(uaio_nodeq_init(&st->timers, offsetof(uaio_task_t, node)));
     uaio_check(uaio_io_init(&st->io, islots, pfds, INITIAL_CAPACITY));
-    mp_uint_t raw = mp_hal_ticks_us();
+    mp_uint_t raw = CLOCK_US();
     uaio_check(uaio_clock_init(&st->clock, HAL_US_BITS, raw, raw));
     st->live.node.parent = st->live.node.right = &st->live;
     st->loop = loop;

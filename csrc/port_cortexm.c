@@ -10,7 +10,9 @@
 // error handler). Set UAIO_CORTEXM_HZ to the core clock SysTick counts.
 //
 // Ports with their own tick and event wait (stm32, ...) must not build this
-// file: it takes SysTick for itself.
+// file: it takes SysTick for itself. A port with its own SysTick tick and
+// `time` but no event wait (MicroPython's qemu port since 1.27) builds it
+// with UAIO_CORTEXM_TICK=0: the idle wait alone, on the port's ticks.
 
 #include "py/mphal.h"
 #include "py/runtime.h"
@@ -18,6 +20,10 @@
 #include "uaio_mp.h"
 
 #if UAIO_CORTEXM
+
+#ifndef UAIO_CORTEXM_TICK
+#define UAIO_CORTEXM_TICK (1)
+#endif
 
 #ifndef UAIO_CORTEXM_HZ
 #error "UAIO_CORTEXM_HZ: set the core clock frequency that SysTick counts"
@@ -51,14 +57,6 @@
 // Longest single sleep: elapsed µs are measured with the 32-bit counter.
 #define MAX_SLEEP_US (INT64_C(1) << 31)
 
-static uint32_t vectors[UAIO_CORTEXM_NVECTORS < 32 ? 32 : UAIO_CORTEXM_NVECTORS]
-__attribute__((aligned(VTOR_ALIGN)));
-static volatile uint32_t tick_ms;
-
-static void systick_isr(void) {
-    tick_ms += 1;
-}
-
 static inline uint32_t irq_save(void) {
     uint32_t primask;
     __asm volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
@@ -67,6 +65,16 @@ static inline uint32_t irq_save(void) {
 
 static inline void irq_restore(uint32_t primask) {
     __asm volatile ("msr primask, %0\n isb" : : "r" (primask) : "memory");
+}
+
+#if UAIO_CORTEXM_TICK
+
+static uint32_t vectors[UAIO_CORTEXM_NVECTORS < 32 ? 32 : UAIO_CORTEXM_NVECTORS]
+__attribute__((aligned(VTOR_ALIGN)));
+static volatile uint32_t tick_ms;
+
+static void systick_isr(void) {
+    tick_ms += 1;
 }
 
 // Starts the tick on first use: the port has no init hook for us.
@@ -87,15 +95,29 @@ static void tick_start(void) {
     }
 }
 
+#define TICK_MS() tick_ms
+
+#else
+
+// The port's own SysTick ms tick, started at boot with CYCLES_PER_MS (the
+// make passes it CPU_FREQ_HZ): its count, read through its HAL.
+#define TICK_MS() ((uint32_t)mp_hal_ticks_ms())
+
+#endif // UAIO_CORTEXM_TICK
+
 // The ms count and the cycles into the current ms, read consistently: a
 // reload whose interrupt is not yet taken (masked here) counts as a tick.
-// 0 is the last cycle of a ms (the interrupt pends on reaching it).
+// 0 is the last cycle of a ms (the interrupt pends on reaching it). (The
+// port's own µs reading lacks this: it can step back a ms, which the core
+// would take for a wrap of the counter.)
 static uint32_t tick_read(uint32_t *cycles) {
+    #if UAIO_CORTEXM_TICK
     if (!(SYST_CSR & SYST_CSR_ENABLE)) {
         tick_start();
     }
+    #endif
     uint32_t primask = irq_save();
-    uint32_t ms = tick_ms;
+    uint32_t ms = TICK_MS();
     uint32_t val = SYST_CVR;
     if (SCB_ICSR & ICSR_PENDSTSET) {
         val = SYST_CVR;
@@ -108,16 +130,23 @@ static uint32_t tick_read(uint32_t *cycles) {
     return ms;
 }
 
+// The scheduler's clock (csrc/loop.c). Wraps at 2^32 like the ms count
+// times 1000, so the two agree.
+uint32_t uaio_cortexm_ticks_us(void) {
+    uint32_t cycles;
+    uint32_t ms = tick_read(&cycles);
+    return ms * 1000 + cycles * 1000 / CYCLES_PER_MS;
+}
+
+#if UAIO_CORTEXM_TICK
+
 mp_uint_t mp_hal_ticks_ms(void) {
     uint32_t cycles;
     return tick_read(&cycles);
 }
 
-// Wraps at 2^32 like the ms count times 1000, so the two agree.
 mp_uint_t mp_hal_ticks_us(void) {
-    uint32_t cycles;
-    uint32_t ms = tick_read(&cycles);
-    return ms * 1000 + cycles * 1000 / CYCLES_PER_MS;
+    return uaio_cortexm_ticks_us();
 }
 
 mp_uint_t mp_hal_ticks_cpu(void) {
@@ -125,6 +154,8 @@ mp_uint_t mp_hal_ticks_cpu(void) {
     uint32_t ms = tick_read(&cycles);
     return ms * CYCLES_PER_MS + cycles;
 }
+
+#endif // UAIO_CORTEXM_TICK
 
 static bool mp_work_pending(void) {
     #if MICROPY_ENABLE_SCHEDULER
@@ -145,10 +176,10 @@ static int32_t idle_sleep(int64_t timeout_us, bool one_tick) {
     if (timeout_us < 0 || timeout_us > MAX_SLEEP_US) {
         timeout_us = MAX_SLEEP_US;
     }
-    uint32_t start = mp_hal_ticks_us();
+    uint32_t start = uaio_cortexm_ticks_us();
     for (;;) {
         uint32_t primask = irq_save();
-        int64_t left = timeout_us - (int64_t)(uint32_t)(mp_hal_ticks_us() - start);
+        int64_t left = timeout_us - (int64_t)(uint32_t)(uaio_cortexm_ticks_us() - start);
         if (left <= 0) {
             irq_restore(primask);
             return 0;
@@ -181,6 +212,8 @@ int32_t uaio_cortexm_idle_wait(void *ctx, int64_t timeout_us) {
     uaio_state_t *st = MP_STATE_VM(uaio_state);
     return idle_sleep(timeout_us, st != NULL && uaio_io_len(&st->io) > 0);
 }
+
+#if UAIO_CORTEXM_TICK
 
 // Blocking delays (outside the loop): may run pending callbacks and raise.
 static void delay_us(uint64_t us) {
@@ -297,5 +330,7 @@ const mp_obj_module_t uaio_time_module = {
 MP_REGISTER_MODULE(MP_QSTR_time, uaio_time_module);
 
 #endif // UAIO_PROVIDE_TIME
+
+#endif // UAIO_CORTEXM_TICK
 
 #endif // UAIO_CORTEXM

@@ -3,8 +3,10 @@
 #   make qemu-test BOARD=...                asyncio tests under qemu-system-arm,
 #                                           and soft resets between programs
 #   make qemu-test-all                      both boards
-# The port has no clock, no `time` and no `select`: uaio brings a SysTick
-# tick, a WFI idle wait and a `time` module (csrc/port_cortexm.c).
+# Up to 1.26 the port has no clock, no `time` and no `select`: uaio brings a
+# SysTick tick, a WFI idle wait and a `time` module (csrc/port_cortexm.c);
+# from 1.27 on the port has its own tick and `time`, and uaio brings the idle
+# wait alone (QEMU_UAIO_TICK, mk/versions.mk).
 
 QEMU_BOARDS := MPS2_AN385 NETDUINO2
 BOARD ?= MPS2_AN385
@@ -42,7 +44,8 @@ qemu: mpy-cross
 	$(if $(QEMU_HZ_$(BOARD)),,$(error BOARD must be one of: $(QEMU_BOARDS)))
 	$(MAKE) -s -C $(MPY)/ports/qemu -j$(JOBS) BOARD=$(BOARD) BUILD=$(QEMU_BUILD) \
 		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/port/manifest.py \
-		UAIO_CARGO_TARGET=$(QEMU_RUST_TARGET) UAIO_CORTEXM=1 UAIO_PROVIDE_TIME=1 \
+		UAIO_CARGO_TARGET=$(QEMU_RUST_TARGET) UAIO_CORTEXM=1 UAIO_CORTEXM_TICK=$(QEMU_UAIO_TICK) \
+		UAIO_PROVIDE_TIME=$(QEMU_UAIO_TICK) UAIO_PORT_CFLAGS=-DCPU_FREQ_HZ=$(QEMU_HZ_$(BOARD)) \
 		UAIO_CORTEXM_HZ=$(QEMU_HZ_$(BOARD)) MICROPY_HEAP_SIZE=$(QEMU_HEAP_$(BOARD))
 ifeq ($(BOARD),MPS2_AN385)
 	@# The image runs from RAM and its startup copies .data upwards from

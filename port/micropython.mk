@@ -23,7 +23,11 @@ ifeq ($(UAIO_CORTEXM),1)
 SRC_USERMOD_C += $(USERMOD_DIR)/../csrc/port_cortexm.c
 CFLAGS_USERMOD += -DUAIO_CORTEXM=1 -DUAIO_CORTEXM_HZ=$(UAIO_CORTEXM_HZ)
 CFLAGS_USERMOD += -DUAIO_PROVIDE_TIME=$(if $(filter 1,$(UAIO_PROVIDE_TIME)),1,0)
+# UAIO_CORTEXM_TICK=0: the port has its own tick (then UAIO_PROVIDE_TIME=0 too).
+CFLAGS_USERMOD += -DUAIO_CORTEXM_TICK=$(if $(filter 0,$(UAIO_CORTEXM_TICK)),0,1)
 endif
+# Defines the port itself reads (e.g. its clock), from the caller's make.
+CFLAGS_USERMOD += $(UAIO_PORT_CFLAGS)
 
 ifeq ($(UAIO_CARGO_TARGET),)
 # Hosted ports (unix) link LDFLAGS after the objects.

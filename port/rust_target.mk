@@ -11,17 +11,18 @@
 uaio_float_abi = $(or $(lastword $(foreach f,$1,$(patsubst -mfloat-abi=%,%,$(filter -mfloat-abi=%,$f))$(if $(filter -msoft-float,$f),soft)$(if $(filter -mhard-float,$f),hard))),soft)
 
 # stm32 series by core, as ports/stm32/stm32.mk's CFLAGS_MCU_xx: Cortex-M0/M0+,
-# M3, and M4/M7/M33 (thumbv7em code runs on the M33s: H5, L5, U5).
+# M3, and M4/M7/M33/M55 (thumbv7em code runs on the ARMv8-M cores: the M33s
+# of H5, L5, U5 and the M55 of N6, a series since MicroPython 1.26).
 UAIO_STM32_V6M := f0 g0 l0
 UAIO_STM32_V7M := f1 f2 l1
-UAIO_STM32_V7EM := f3 f4 f7 g4 h5 h7 l4 l5 u5 wb wl
+UAIO_STM32_V7EM := f3 f4 f7 g4 h5 h7 l4 l5 n6 u5 wb wl
 # The series that stm32.mk builds with -msoft-float (no FPU), all others
 # with -mfloat-abi=hard. Only a guess at its flags: py.mk includes this file
 # before the port includes stm32.mk, which sets them; the $(UAIO_LIB) recipe
 # checks the guess against the final CFLAGS.
 UAIO_STM32_NOFPU := f0 g0 l0 f1 f2 l1 wl
 
-# The stm32 series' target for these C flags (only M4/M7/M33 have an FPU).
+# The stm32 series' target for these C flags (only M4/M7/M33/M55 have an FPU).
 uaio_stm32_target = $(strip \
 	$(if $(filter $(MCU_SERIES),$(UAIO_STM32_V6M)),thumbv6m-none-eabi) \
 	$(if $(filter $(MCU_SERIES),$(UAIO_STM32_V7M)),thumbv7m-none-eabi) \

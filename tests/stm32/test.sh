@@ -61,8 +61,9 @@ case_ "f0 given eabihf (mismatch)" "error: -mfloat-abi=soft but UAIO_CARGO_TARGE
 	CMSIS_MCU=STM32F091xC MCU_SERIES=f0 UAIO_CARGO_TARGET=thumbv7em-none-eabihf
 case_ "f4 soft given eabihf (mismatch)" "error: set UAIO_CARGO_TARGET=thumbv7em-none-eabi" \
 	$F4 CFLAGS_MCU_f4=-mfloat-abi=soft UAIO_CARGO_TARGET=thumbv7em-none-eabihf
-case_ "unknown series" "error: no Rust target known for stm32 series 'n6': set UAIO_CARGO_TARGET" \
-	CMSIS_MCU=STM32N657xx MCU_SERIES=n6
+case_ "n6 (M55)" thumbv7em-none-eabihf CMSIS_MCU=STM32N657xx MCU_SERIES=n6
+case_ "unknown series" "error: no Rust target known for stm32 series 'xx': set UAIO_CARGO_TARGET" \
+	CMSIS_MCU=STM32XX00xx MCU_SERIES=xx
 # Other ports: untouched, but the recipe still checks a thumb target.
 case_ "unix (nothing set)" - CFLAGS=-O2
 case_ "qemu (thumbv7m, soft)" thumbv7m-none-eabi UAIO_CARGO_TARGET=thumbv7m-none-eabi CFLAGS="-mthumb -mcpu=cortex-m3 -mfloat-abi=soft"
@@ -82,8 +83,14 @@ if [[ -n $MPY && -f $MPY/ports/stm32/Makefile ]]; then
 			--eval "uaio-show: ; @echo \"\$(call uaio_check_float_abi,\$(CFLAGS))\$(UAIO_CARGO_TARGET)\"" \
 			uaio-show 2>&1 | tail -1)
 		case "$r" in thumb*-none-eabi|thumb*-none-eabihf) ;; *) echo "{}: $r";; esac' _ "$MPY" "$PWD" "$OUT")
+	# A board that MicroPython's own makefiles refuse here (e.g. 1.28's
+	# stm32.mk stops on GCC < 14.3 for the Cortex-M55 of N6) says nothing
+	# about uaio: named and left out. uaio's own refusals start "uaio:".
+	refused=$(echo "$bad" | grep -v "uaio:" | grep -E '^[A-Z0-9_]+: .*\*\*\* ' || true)
+	bad=$(echo "$bad" | grep -vxF -f <(echo "$refused") || true)
 	n=$(echo "$boards" | wc -w)
-	[[ -z $bad ]] && ok "stm32 port: all $n boards get a target that matches their final CFLAGS" \
+	[[ -n $refused ]] && echo "SKIP stm32 port: $(echo "$refused" | wc -l) boards refused by MicroPython itself here: $refused"
+	[[ -z $bad ]] && ok "stm32 port: all $(( n - $(echo -n "$refused" | grep -c '^') )) other boards get a target that matches their final CFLAGS" \
 		|| ko "stm32 port: $(echo "$bad" | wc -l) of $n boards: $bad"
 	rm -rf "$OUT"/probe-*
 else
