@@ -77,7 +77,7 @@ demo: deps unix
 
 include mk/c.mk
 # Optional fragments: bare-metal boards, benchmarks.
--include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
+-include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk mk/rp2.mk
 # Reliability: sanitizer builds, fuzzing, load.
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 
