@@ -28,6 +28,7 @@ help:
 	@echo "make header        regenerate include/uaio.h;  make check-header: fail if stale"
 	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN)"
 	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
+	@echo "make rp2 BOARD=RPI_PICO, make rp2-stock, make rp2-test, make rp2-bench  (rp2040js emulator)"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"

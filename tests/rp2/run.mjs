@@ -1,7 +1,11 @@
 // Runs a MicroPython rp2 image (firmware.bin of RPI_PICO with its REPL on
 // UART0) in the rp2040js emulator, the REPL on stdin/stdout: what
 // MicroPython's pyboard.py and run-tests.py drive with "exec:node run.mjs ...".
-//   node run.mjs <firmware.bin> [--bootrom <rp2040-bootrom-b1.ts>] [--timeout <s>]
+//   node run.mjs <firmware.bin> [--bootrom <rp2040-bootrom-b1.ts>] [--timeout <s>] [--realtime]
+// Time is the emulated core's: its clock counts the cycles of each
+// instruction at 125 MHz, and a sleep (the core waiting for a timer alarm)
+// passes at once, so that tests run fast. With --realtime, sleeps take at
+// least their wall time (for tests that send input while the board sleeps).
 // The emulator's gaps, and what is done about them:
 // - its UART raises the TX interrupt on every interrupt check, so that the
 //   port's UART handler would run forever: TX never requests an interrupt
@@ -28,8 +32,10 @@ const option = (name, fallback) => {
 };
 const bootromPath = option('--bootrom', join(HERE, '../../../shared/vendor/rp2040-bootrom-b1.ts'));
 const timeoutS = Number(option('--timeout', '0'));
+const realtimeAt = args.includes('--realtime') ? Date.now() : null;
+if (realtimeAt !== null) args.splice(args.indexOf('--realtime'), 1);
 if (args.length !== 1) {
-  process.stderr.write('usage: node run.mjs <firmware.bin> [--bootrom <file.ts>] [--timeout <s>]\n');
+  process.stderr.write('usage: node run.mjs <firmware.bin> [--bootrom <file.ts>] [--timeout <s>] [--realtime]\n');
   process.exit(2);
 }
 
@@ -122,6 +128,16 @@ function run() {
       if ((i & 1023) === 0) feedInput();
       if (core.waiting) {
         const next = clock.nanosToNextAlarm;
+        if (next > 0 && realtimeAt !== null) {
+          // Not ahead of wall time: up to it, then wait for it.
+          const behind = (Date.now() - realtimeAt) * 1e6 - clock.nanos;
+          if (behind < next) {
+            if (behind > 0) clock.tick(behind);
+            flushOut();
+            setTimeout(run, 1);
+            return;
+          }
+        }
         if (next > 0) {
           clock.tick(next);
           continue;
