@@ -51,7 +51,10 @@ static int32_t wait_ms(int32_t ms) {
 #else
 // Ports with MICROPY_INTERNAL_WFE (rp2, stm32, renesas-ra): the sleep
 // alone, without mp_event_wait_ms()'s handling of pending events (which
-// would run callbacks below Rust). -1: until an interrupt.
+// would run callbacks below Rust). -1: until an interrupt. An interrupt
+// taken between the check and the sleep is not lost: on rp2 it sets the
+// event register, so WFE returns at once; WFI ports (stm32) wake at their
+// next tick (1 ms).
 static int32_t wait_ms(int32_t ms) {
     MICROPY_INTERNAL_EVENT_HOOK;
     if (work_pending()) {
