@@ -64,8 +64,10 @@ RP2_RUN = node $(CURDIR)/tests/rp2/run.mjs --timeout $(RP2_TEST_TIMEOUT)
 # 1000 tasks exhaust the Pico's ~230 KiB heap (MemoryError; 400 pass), as
 # on qemu's NETDUINO2.
 RP2_SKIP := tsf_thread.py sleep_order.py
+# Then the emulator's own: asyncio streams over UART1, wired back by run.mjs.
 RP2_TESTS = $(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \
-	$(filter-out $(addprefix %/,$(RP2_SKIP)),$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))
+	$(filter-out $(addprefix %/,$(RP2_SKIP)),$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py))) \
+	$(abspath tests/rp2/uart_loopback.py)
 
 # $1: image folder, $2: result name. The stock image fails the project's
 # tests of uaio's own behaviour: tests/rp2/compare.py judges both runs after

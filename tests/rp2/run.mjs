@@ -72,10 +72,14 @@ if (image.length > mcu.flash.length) {
 mcu.flash.set(image, 0);
 
 const uart = mcu.uart[0];
-uart.checkInterrupts = function () {
-  this.rp2040.setInterrupt(this.irq, !!(this.interruptStatus & this.interruptMask & ~UART_TX_INTERRUPT));
-};
+for (const u of mcu.uart) {
+  u.checkInterrupts = function () {
+    this.rp2040.setInterrupt(this.irq, !!(this.interruptStatus & this.interruptMask & ~UART_TX_INTERRUPT));
+  };
+}
 uart.onByte = (value) => out.push(value);
+// UART1's TX wired back to its RX (tests/rp2/uart_loopback.py).
+mcu.uart[1].onByte = (value) => mcu.uart[1].feedByte(value);
 let out = [];
 const flushOut = () => {
   if (out.length) {
