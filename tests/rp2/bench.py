@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """uaio against stock on the emulated RP2040 (rp2040js): task switch and
 Event round trip (µs of the emulated 125 MHz core: its clock counts cycles),
-flash (text+data) and RAM (data+bss) of the images, free heap after boot.
+flash (text+data) and RAM (data+bss) of the images, free heap after boot
+and after `import asyncio`.
 
 usage: bench.py <micropython dir> <stock image dir> <uaio image dir>
 (an image dir holds firmware.elf and firmware.bin)
@@ -54,6 +55,7 @@ def main():
         ("flash_bytes", "flash: text+data (bytes)"),
         ("ram_static_bytes", "RAM: data+bss (bytes)"),
         ("heap_free_boot", "free heap after boot (bytes)"),
+        ("heap_free_asyncio", "... after import asyncio (bytes)"),
     ]
     print("%-30s %12s %12s %8s" % ("RP2040 (rp2040js, RPI_PICO)", "stock", "uaio", "ratio"))
     for key, label in metrics:

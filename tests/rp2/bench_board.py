@@ -2,11 +2,14 @@
 # an Event round trip, in µs of the emulated RP2040 (its clock counts the
 # cycles of every instruction at 125 MHz), and the free heap.
 import gc
+
+gc.collect()
+print("heap_free_boot", gc.mem_free())
 import time
 import asyncio
 
 gc.collect()
-print("heap_free_boot", gc.mem_free())
+print("heap_free_asyncio", gc.mem_free())
 
 N, K = 10, 100  # tasks, sleep_ms(0) each
 M = 200  # Event round trips
