@@ -62,7 +62,7 @@ RP2_RUN = node $(CURDIR)/tests/rp2/run.mjs --timeout $(RP2_TEST_TIMEOUT)
 # Left out: the tests that start a thread (tsf_thread.py, ...), which would
 # run on core 1, which rp2040js does not run (they would hang); and
 # tests/py/sleep_order.py, whose 1000 tasks exhaust the Pico's ~230 KiB heap
-# (MemoryError; 400 pass), as on qemu's NETDUINO2.
+# (MemoryError; 700 pass), as on qemu's NETDUINO2.
 RP2_SKIP = $(notdir $(shell grep -l 'start_new_thread' tests/py/*.py)) sleep_order.py
 # Then the emulator's own: asyncio streams over UART1, wired back by run.mjs.
 RP2_TESTS = $(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \

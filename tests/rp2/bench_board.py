@@ -54,7 +54,7 @@ async def sleeper():
 
 
 async def task_bytes(n=100):
-    # Heap per task asleep in sleep_ms(): the 1000-task test needs 1000 of them.
+    # Heap per task asleep in sleep_ms() (tests/py/sleep_order.py has 1000).
     gc.collect()
     before = gc.mem_free()
     ts = [asyncio.create_task(sleeper()) for _ in range(n)]

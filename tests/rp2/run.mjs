@@ -16,8 +16,9 @@
 //   flash_range_program are done here on the flash array, so the port's
 //   filesystem (LittleFS, formatted on first boot) works as on a board;
 // - one core only (rp2040js runs core 0).
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Simulator } from 'rp2040js';
 
@@ -39,9 +40,17 @@ if (args.length !== 1) {
   process.exit(2);
 }
 
-// The boot ROM, from the TypeScript array it is distributed as.
+// The boot ROM, from the TypeScript array it is distributed as; checked
+// against the SHA256SUMS beside it, when it is listed there (../shared/vendor).
 function loadBootrom(path) {
-  const text = readFileSync(path, 'utf8');
+  const raw = readFileSync(path);
+  const sums = join(dirname(path), 'SHA256SUMS');
+  const listed = existsSync(sums) &&
+    readFileSync(sums, 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[1] === basename(path));
+  if (listed && createHash('sha256').update(raw).digest('hex') !== listed[0]) {
+    throw new Error(`${path}: sha256 differs from ${sums}`);
+  }
+  const text = raw.toString('utf8');
   const body = text.slice(text.indexOf('Uint32Array(['));
   const words = body.match(/0x[0-9a-fA-F]{1,8}/g) || [];
   if (words.length !== 4096) {
