@@ -33,6 +33,7 @@ help:
 	@echo "make unix / stock  build $(UNIX_BIN) / $(STOCK_BIN);  MPY_VERSION=1.25.0|1.26.1|1.27.0|master or MICROPY_DIR=yours"
 	@echo "make test-versions uaio and stock on each MicroPython version, its asyncio suites on both (make matrix-VERSION: one)"
 	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
+	@echo "make rp2 BOARD=RPI_PICO, make rp2-stock, make rp2-test, make rp2-bench  (rp2040js emulator)"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"
@@ -82,7 +83,7 @@ demo: deps unix
 
 include mk/c.mk
 # Optional fragments: bare-metal boards, benchmarks.
--include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
+-include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk mk/rp2.mk
 # Reliability: sanitizer builds, fuzzing, load.
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 # micropython-lib for the tests that run its packages; programs we did not write.
@@ -133,7 +134,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak test-external qemu-test-all test-esp32 test-stm32 test-versions
+test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 test-versions
 
 clean:
 	cargo clean

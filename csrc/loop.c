@@ -315,11 +315,17 @@ static uint32_t poll_object_hook(void *ctx, uint64_t handle, uint32_t events) {
     return ready;
 }
 
+// The idle wait: one per kind of host, picked by the build; none is an error.
 #if UAIO_CORTEXM
 int32_t uaio_cortexm_idle_wait(void *ctx, int64_t timeout_us); // port_cortexm.c: WFI
 #define IDLE_WAIT uaio_cortexm_idle_wait
-#else
+#elif UAIO_MPEVENT
+int32_t uaio_mpevent_idle_wait(void *ctx, int64_t timeout_us); // port_mpevent.c: the port's event wait
+#define IDLE_WAIT uaio_mpevent_idle_wait
+#elif defined(__unix__) || defined(__APPLE__)
 #define IDLE_WAIT NULL // poll(2) sleeps
+#else
+#error "uaio: no idle wait for this target: build csrc/port_mpevent.c with UAIO_MPEVENT=1 (ports with an event wait) or csrc/port_cortexm.c with UAIO_CORTEXM=1 (bare Cortex-M)"
 #endif
 
 static const uaio_port_hooks hooks = { .ctx = NULL, .poll_object = poll_object_hook, .idle_wait = IDLE_WAIT };

@@ -327,7 +327,8 @@ const mp_obj_module_t uaio_time_module = {
     .globals = (mp_obj_dict_t *)&time_module_globals,
 };
 
-MP_REGISTER_MODULE(MP_QSTR_time, uaio_time_module);
+// Extensible, as the ports' own `time`: `import utime` finds it too.
+MP_REGISTER_EXTENSIBLE_MODULE(MP_QSTR_time, uaio_time_module);
 
 #endif // UAIO_PROVIDE_TIME
 

@@ -102,14 +102,16 @@ target_sources(usermod_uaio INTERFACE
     ${UAIO_DIR}/csrc/task.c
     ${UAIO_DIR}/csrc/sync.c
     ${UAIO_DIR}/csrc/streamio.c
+    # These ports have a tick and an event wait: the idle wait sleeps in it.
+    ${UAIO_DIR}/csrc/port_mpevent.c
 )
 target_include_directories(usermod_uaio INTERFACE ${UAIO_DIR}/include)
 # uaio replaces MicroPython's own asyncio scheduler (_asyncio), for every
 # source of the firmware (usermod's interface reaches the main target) ...
-target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)")
+target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
 # ... and for the qstr/module scan, which reads only the main target's own
 # definitions plus this list: else it would register the absent _asyncio.
-list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)")
+list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
 
 # The archive follows the module's objects on the firmware's link line.
 target_link_libraries(usermod INTERFACE usermod_uaio uaio_core)

@@ -7,7 +7,9 @@
 UAIO_DIR := $(abspath $(USERMOD_DIR)/..)
 UAIO_CARGO_TARGET ?=
 include $(UAIO_DIR)/port/rust_target.mk
-UAIO_LIB := $(UAIO_DIR)/target/$(if $(UAIO_CARGO_TARGET),$(UAIO_CARGO_TARGET)/)release/libuaio.a
+# Where cargo builds: CARGO_TARGET_DIR when set (as cargo itself honours it).
+UAIO_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),$(UAIO_DIR)/target))
+UAIO_LIB := $(UAIO_TARGET_DIR)/$(if $(UAIO_CARGO_TARGET),$(UAIO_CARGO_TARGET)/)release/libuaio.a
 UAIO_SRC := $(USERMOD_DIR)/../csrc/moduaio.c
 
 SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c streamio.c)
@@ -25,6 +27,12 @@ CFLAGS_USERMOD += -DUAIO_CORTEXM=1 -DUAIO_CORTEXM_HZ=$(UAIO_CORTEXM_HZ)
 CFLAGS_USERMOD += -DUAIO_PROVIDE_TIME=$(if $(filter 1,$(UAIO_PROVIDE_TIME)),1,0)
 # UAIO_CORTEXM_TICK=0: the port has its own tick (then UAIO_PROVIDE_TIME=0 too).
 CFLAGS_USERMOD += -DUAIO_CORTEXM_TICK=$(if $(filter 0,$(UAIO_CORTEXM_TICK)),0,1)
+else ifneq ($(findstring -none-,$(UAIO_CARGO_TARGET)),)
+# Other bare-metal ports (stm32, mimxrt, nrf, samd, renesas-ra) have a tick
+# and an event wait: the idle wait sleeps in it (csrc/port_mpevent.c). Hosted
+# ports (unix) wait in poll(2); a port with none of these does not compile.
+SRC_USERMOD_C += $(USERMOD_DIR)/../csrc/port_mpevent.c
+CFLAGS_USERMOD += -DUAIO_MPEVENT=1
 endif
 # Defines the port itself reads (e.g. its clock), from the caller's make.
 CFLAGS_USERMOD += $(UAIO_PORT_CFLAGS)
@@ -53,4 +61,5 @@ $(UAIO_LIB): FORCE
 	$(call uaio_check_float_abi,$(CFLAGS))
 	$(ECHO) "CARGO uaio $(UAIO_CARGO_TARGET)"
 	$(Q)cargo build --quiet --release -p uaio-staticlib --manifest-path $(UAIO_DIR)/Cargo.toml \
+		--target-dir $(UAIO_TARGET_DIR) \
 		$(if $(UAIO_CARGO_TARGET),--target $(UAIO_CARGO_TARGET))

@@ -39,4 +39,14 @@ cargo +nightly miri setup --print-sysroot >/dev/null
 if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
   cargo install cbindgen --locked --version "$CBINDGEN_VERSION"
 fi
+# make rp2-test: the rp2040js emulator, at the version tests/rp2/package.json
+# and its lock pin, in tests/rp2/node_modules.
+rp2_dir="$(cd "$(dirname "$0")/../tests/rp2" && pwd)"
+if ! command -v npm >/dev/null; then # (a Node.js of another origin brings its own npm)
+  echo "deps: apt-get install nodejs npm"
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if ! grep -q '"version": "1.4.1"' "$rp2_dir/node_modules/rp2040js/package.json" 2>/dev/null; then
+  (cd "$rp2_dir" && npm ci --no-audit --no-fund --silent)
+fi
 echo "deps: ok"

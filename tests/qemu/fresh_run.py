@@ -5,14 +5,21 @@ import gc
 import time
 import asyncio
 
-import _uaio
+try:
+    import _uaio
+except ImportError:
+    _uaio = None  # stock MicroPython, the comparison (soft_reset.py --stock)
 
 # The C module itself must hold no scheduler yet (not the old VM's).
-try:
-    print("C state", _uaio.counts())
-except RuntimeError as e:
-    print("C state:", e)
-print("tasks at start", len(asyncio.all_tasks()))
+if _uaio is None:
+    print("C state: stock asyncio")
+else:
+    try:
+        print("C state", _uaio.counts())
+    except RuntimeError as e:
+        print("C state:", e)
+all_tasks = getattr(asyncio, "all_tasks", lambda: ())
+print("tasks at start", len(all_tasks()))
 order = []
 
 
@@ -30,6 +37,6 @@ t0 = time.ticks_ms()
 asyncio.run(main())
 elapsed = time.ticks_diff(time.ticks_ms(), t0)
 print("order", order, "on time", 110 <= elapsed < 1000)
-print("tasks at end", len(asyncio.all_tasks()))
+print("tasks at end", len(all_tasks()))
 gc.collect()
 print("mem_free", gc.mem_free())

@@ -22,9 +22,10 @@ async def boom():
 loop = asyncio.get_event_loop()
 for i in range(10):
     loop.create_task(stale(20 + i))
-loop.call_later_ms(15, print, "STALE callback")
+if hasattr(loop, "call_later_ms"):  # uaio's (stock asyncio has no callbacks)
+    loop.call_later_ms(15, print, "STALE callback")
 loop.create_task(waiter(asyncio.Event()))
 try:
     loop.run_until_complete(boom())
 except ValueError as e:
-    print("A left", len(asyncio.all_tasks()), "tasks:", e)
+    print("A left", len(asyncio.all_tasks()) if hasattr(asyncio, "all_tasks") else "some", "tasks:", e)

@@ -71,6 +71,45 @@ case_ "nrf's MCU_SERIES=m4 is not stm32" - MCU_SERIES=m4 CMSIS_MCU=NRF52840_XXAA
 case_ "recipe: eabihf with soft CFLAGS" "error: -mfloat-abi=soft but UAIO_CARGO_TARGET=thumbv7em-none-eabihf is hard-float" \
 	UAIO_CARGO_TARGET=thumbv7em-none-eabihf CFLAGS="-mthumb -mcpu=cortex-m4 -mfloat-abi=soft"
 
+# --- The idle wait the module fragment picks --------------------------------
+
+# port/micropython.mk's wait file, its define and the archive path.
+wait_pick() {
+	make --no-print-directory -s -f port/micropython.mk USERMOD_DIR="$PWD/port" BUILD="$OUT/wp" \
+		--eval 'uaio-show: ; @echo "$(filter port_%,$(notdir $(SRC_USERMOD_C))) $(filter -DUAIO_MPEVENT% -DUAIO_CORTEXM=%,$(CFLAGS_USERMOD)) $(UAIO_LIB)"' \
+		uaio-show "$@" 2>&1 | tail -1
+}
+wait_case() {
+	local what=$1 want=$2; shift 2
+	local got; got=$(wait_pick "$@")
+	[[ $got == "$want" ]] && ok "wait: $what" || ko "wait: $what: want '$want', got '$got'"
+}
+wait_case "unix: poll(2), no wait file" "  $PWD/target/release/libuaio.a"
+wait_case "stm32: the port's event wait" "port_mpevent.c -DUAIO_MPEVENT=1 $PWD/target/thumbv7em-none-eabihf/release/libuaio.a" \
+	CMSIS_MCU=STM32F405xx MCU_SERIES=f4
+wait_case "qemu: SysTick and WFI" "port_cortexm.c -DUAIO_CORTEXM=1 $PWD/target/thumbv7m-none-eabi/release/libuaio.a" \
+	UAIO_CARGO_TARGET=thumbv7m-none-eabi UAIO_CORTEXM=1 UAIO_CORTEXM_HZ=25000000
+wait_case "CARGO_TARGET_DIR is where the archive is" "port_mpevent.c -DUAIO_MPEVENT=1 $(cd "$OUT" && pwd)/ctd/thumbv6m-none-eabi/release/libuaio.a" \
+	UAIO_CARGO_TARGET=thumbv6m-none-eabi CARGO_TARGET_DIR="$OUT/ctd"
+
+# loop.c's choice of the hook: a target with none is a compile error, and a
+# build that names a wait without its file is a link error.
+sed -n '/^\/\/ The idle wait: one per kind of host/,/^#endif/p' csrc/loop.c >"$OUT/hook.h"
+printf '#include <stdint.h>\n#include "hook.h"\nint32_t (*hook)(void *, int64_t) = IDLE_WAIT;\nint main(void) { return 0; }\n' >"$OUT/hook.c"
+if [[ $(wc -l <"$OUT/hook.h") -gt 5 ]]; then
+	arm-none-eabi-gcc $CPU -c "$OUT/hook.c" -o "$OUT/hook.o" 2>"$OUT/hook.log"
+	grep -q 'error: #error "uaio: no idle wait for this target' "$OUT/hook.log" \
+		&& ok "wait: a bare-metal build without a wait file does not compile" \
+		|| ko "wait: no wait file: want the #error, got: $(head -3 "$OUT/hook.log")"
+	arm-none-eabi-gcc $CPU -DUAIO_MPEVENT=1 -nostartfiles -Wl,--unresolved-symbols=report-all \
+		"$OUT/hook.c" -o "$OUT/hook.elf" 2>"$OUT/hook.log"
+	grep -q 'undefined reference to `uaio_mpevent_idle_wait' "$OUT/hook.log" \
+		&& ok "wait: UAIO_MPEVENT=1 without port_mpevent.c does not link" \
+		|| ko "wait: UAIO_MPEVENT=1 without its file: want an undefined reference, got: $(head -3 "$OUT/hook.log")"
+else
+	ko "wait: the hook selection is not found in csrc/loop.c"
+fi
+
 # --- The target, in MicroPython's stm32 Makefile ---------------------------
 
 # Every board: the guess made while py.mk includes the module must agree with

@@ -1,0 +1,8 @@
+# The rp2 port's manifest (boards/manifest.py) with uaio's package in place
+# of extmod/asyncio.
+freeze("$(PORT_DIR)/modules")
+include("../../port/manifest.py")
+require("onewire")
+require("ds18x20")
+require("dht")
+require("neopixel")
