@@ -1,0 +1,188 @@
+/*
+ * uaio on bare metal, without MicroPython: a timer loop on qemu's
+ * mps2-an385 (Cortex-M3) over include/uaio.h and libuaio.a.
+ *
+ * Eight timers are queued (four share a deadline, one is cancelled) and a
+ * periodic one re-arms itself; the loop pops what is due
+ * (uaio_timerq_pop_due) and otherwise sleeps in uaio_io_wait until the next
+ * deadline (uaio_timerq_timeout): with no poll(2) here the core calls this
+ * port's idle_wait hook, which sleeps in WFI. Time is µs from a SysTick
+ * tick whose 32-bit counter starts 25 ms before it wraps, extended to
+ * 64 bits by uaio_clock_extend.
+ *
+ * Lines starting with '#' carry measured times, which vary from run to
+ * run; every other line is deterministic. The program checks itself and
+ * exits 1 (through semihosting) if anything is out of order or early.
+ */
+#include "board.h"
+
+#define MS 1000u
+#define PERIODIC 100 /* token of the periodic timer */
+#define PERIOD_US (15 * MS)
+#define PERIODIC_RUNS 3
+#define WRAP_BEFORE_US (25 * MS) /* the raw counter wraps this far into the run */
+
+static const struct {
+    const char *name;
+    uint32_t at_us;
+} plan[] = {
+    {"alpha", 30 * MS}, {"bravo", 10 * MS}, {"charlie", 20 * MS}, {"delta", 20 * MS},
+    {"echo", 40 * MS},  {"foxtrot", 25 * MS}, {"golf", 20 * MS}, {"hotel", 5 * MS},
+};
+enum { NPLAN = sizeof plan / sizeof plan[0], CANCELLED = 5 };
+
+/* Deadline order, FIFO among equal deadlines: charlie, delta, golf were
+   queued in that order; the periodic timer's second run (due at 30 ms) is
+   queued at 15 ms, after alpha (30 ms, queued at the start). */
+static const int expected[] = {7, 1, PERIODIC, 2, 3, 6, 0, PERIODIC, 4, PERIODIC};
+enum { NEXPECTED = sizeof expected / sizeof expected[0] };
+
+static int failed;
+
+static void check(int ok, const char *what)
+{
+    if (!ok) {
+        uart_puts("FAILED: ");
+        uart_puts(what);
+        uart_puts("\n");
+        failed = 1;
+    }
+}
+
+static int call(int32_t rc, const char *what)
+{
+    if (rc != UAIO_OK) {
+        uart_puts(what);
+        uart_puts(": ");
+        uart_puts(uaio_strerror(rc));
+        uart_puts("\n");
+        failed = 1;
+    }
+    return rc == UAIO_OK;
+}
+
+static const char *name_of(uint64_t token)
+{
+    return token == PERIODIC ? "tick" : plan[token].name;
+}
+
+int main(void)
+{
+    static uaio_timer_slot slots[NPLAN + 1];
+    static uaio_timerq timers;
+    static uaio_io io; /* no objects: the wait is the idle wait alone */
+    static idle_stats idle;
+    const uaio_port_hooks hooks = {.ctx = &idle, .poll_object = 0, .idle_wait = board_idle_wait};
+    /* Initialised and 8-aligned: in .data, so the startup's copy is exercised. */
+    static uint64_t periodic_due = PERIOD_US;
+    uint64_t handles[NPLAN], periodic, token, last = 0;
+    uint32_t raw, last_raw, wraps = 0;
+    int i, fired = 0, periodic_runs = 0;
+
+    uart_puts("uaio bare-metal example: mps2-an385, Cortex-M3\n");
+    tick_start((uint32_t)(0 - WRAP_BEFORE_US));
+    last_raw = ticks_us();
+
+    if (!call(uaio_timerq_init(&timers, slots, NPLAN + 1), "uaio_timerq_init") ||
+        !call(uaio_io_init(&io, 0, 0, 0), "uaio_io_init"))
+        return 1;
+    for (i = 0; i < NPLAN; i++)
+        if (!call(uaio_timerq_push(&timers, plan[i].at_us, (uint64_t)i, &handles[i]),
+                  "uaio_timerq_push"))
+            return 1;
+    if (!call(uaio_timerq_push(&timers, periodic_due, PERIODIC, &periodic), "uaio_timerq_push"))
+        return 1;
+    uart_puts("queued ");
+    uart_putu64(uaio_timerq_len(&timers));
+    uart_puts(" timers\n");
+    if (call(uaio_timerq_cancel(&timers, handles[CANCELLED], &token), "uaio_timerq_cancel")) {
+        uart_puts("cancelled ");
+        uart_puts(name_of(token));
+        uart_puts("\n");
+        check(token == CANCELLED, "the cancel returned the cancelled timer's token");
+    }
+
+    while (uaio_timerq_len(&timers) > 0) {
+        int64_t timeout = -1;
+        uint64_t now = now_us(&raw);
+
+        if (raw < last_raw)
+            wraps++;
+        last_raw = raw;
+        check(now >= last, "64-bit time never goes backwards");
+        last = now;
+
+        if (uaio_timerq_pop_due(&timers, now, &token) == UAIO_OK) {
+            uint64_t due = token == PERIODIC ? periodic_due : plan[token].at_us;
+            uart_puts("timer ");
+            uart_puts(name_of(token));
+            uart_puts(" (");
+            uart_putu64(due / MS);
+            uart_puts(" ms)\n");
+            uart_puts("# at ");
+            uart_putu64(now);
+            uart_puts(" us, raw counter ");
+            uart_puthex32(raw);
+            uart_puts("\n");
+            check(fired < NEXPECTED && (int)token == expected[fired], "deadline order");
+            check(now >= due, "not before its deadline");
+            fired++;
+            if (token == PERIODIC && ++periodic_runs < PERIODIC_RUNS) {
+                /* From the deadline, not from now: no drift. */
+                periodic_due += PERIOD_US;
+                call(uaio_timerq_push(&timers, periodic_due, PERIODIC, &periodic),
+                     "uaio_timerq_push");
+            }
+            continue;
+        }
+        uaio_timerq_timeout(&timers, now, &timeout);
+        int32_t rc = uaio_io_wait(&io, timeout, &hooks);
+        if (rc < 0) {
+            call(rc, "uaio_io_wait");
+            return 1;
+        }
+    }
+
+    check(fired == NEXPECTED, "every timer but the cancelled one fired");
+    check(uaio_timerq_cancel(&timers, handles[0], &token) == UAIO_ENOENT,
+          "a fired timer cannot be cancelled");
+    check(uaio_timerq_cancel(&timers, handles[CANCELLED], &token) == UAIO_ENOENT,
+          "a cancelled timer cannot be cancelled again");
+    uart_puts("cancel after firing: ");
+    uart_puts(uaio_strerror(UAIO_ENOENT));
+    uart_puts("\n");
+
+    /* The idle wait: every WFI ends at a 1 ms tick (the only interrupt), so
+       a wait of n ms takes about n WFIs; a busy loop would go round
+       thousands of times per ms. It must never return early. */
+    uart_puts("# idle: ");
+    uart_putu64(idle.waits);
+    uart_puts(" waits, ");
+    uart_putu64(idle.wfis);
+    uart_puts(" WFIs, asked ");
+    uart_putu64(idle.asked_us);
+    uart_puts(" us, slept ");
+    uart_putu64(idle.slept_us);
+    uart_puts(" us (at most ");
+    uart_putu64(idle.max_late_us);
+    uart_puts(" us late), ");
+    uart_putu64(tick_count());
+    uart_puts(" ticks\n");
+    int never_early = idle.waits > 0 && idle.early == 0;
+    int in_wfi = idle.wfis >= idle.waits;
+    int no_spin = idle.wfis <= idle.asked_us / MS + 2 * idle.waits;
+    check(never_early, "idle waits never end early");
+    check(in_wfi, "each idle wait slept in WFI");
+    check(no_spin, "at most one WFI per tick: no spinning");
+    uart_puts(never_early && in_wfi && no_spin
+                  ? "idle wait: WFI until the deadline, never early, one WFI per tick\n"
+                  : "idle wait: FAILED\n");
+
+    uart_puts("tick counter wrapped: ");
+    uart_puts(wraps == 1 ? "once" : "FAILED");
+    uart_puts(", 64-bit time kept going\n");
+    check(wraps == 1, "the 32-bit counter wrapped once during the run");
+
+    uart_puts(failed ? "FAILED\n" : "ok\n");
+    return failed;
+}
