@@ -80,6 +80,7 @@ include mk/c.mk
 -include mk/qemu.mk mk/bench.mk mk/stm32.mk mk/esp32.mk mk/size.mk
 # Reliability: sanitizer builds, fuzzing, load.
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
+include mk/difftest.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
@@ -124,7 +125,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak qemu-test-all test-esp32 test-stm32
+test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-difftest test-sanitize load soak qemu-test-all test-esp32 test-stm32
 
 clean:
 	cargo clean

@@ -74,8 +74,9 @@ def make_programs(seed, n, only, allowed):
 
 def run_batch(interp, paths, workdir, hang):
     # Returns {path: (stdout, stderr)}. A program that prints nothing for
-    # `hang` seconds is killed and gets "HANG"; the rest of its batch runs
-    # again without it.
+    # `hang` seconds is killed and gets "HANG"; one that ends the
+    # interpreter gets "EXIT <status>"; the rest of its batch runs again
+    # without it.
     results = {}
     todo = list(paths)
     while todo:
@@ -89,14 +90,17 @@ def run_batch(interp, paths, workdir, hang):
         done = [p for p in todo if p in outs]
         for path in done:
             results[path] = (outs[path], errs.get(path, ""))
-        if status == "hang":
-            last = done[-1] if done else todo[0]
-            results[last] = (outs.get(last, "") + "HANG\n", errs.get(last, ""))
-            todo = todo[todo.index(last) + 1 :]
-        else:
-            for path in todo[len(done) :]:
-                results[path] = ("NOT RUN (interpreter exit status %s)\n" % status, "")
-            todo = []
+        if len(done) == len(todo) and status == 0:
+            break
+        if not done:
+            # Not even the first program started: the interpreter is broken.
+            tail = err.decode("utf-8", "replace")[-2000:]
+            for path in todo:
+                results[path] = ("NOT RUN (interpreter: %s)\n%s" % (status, tail), "")
+            break
+        last = done[-1]
+        results[last] = (outs[last] + ("HANG\n" if status == "hang" else "EXIT %s\n" % status), errs.get(last, ""))
+        todo = todo[len(done) :]
     return results
 
 
