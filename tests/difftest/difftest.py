@@ -53,6 +53,7 @@ def parse_args(argv):
     ap.add_argument("--uaio", default="build/unix/micropython")
     ap.add_argument("--stock", default="build/stock/micropython")
     ap.add_argument("--python", default="python3")
+    ap.add_argument("--heap", default="8M", help="MicroPython heap size: room for a batch, so memory is not what differs")
     ap.add_argument("--out", default="build/difftest", help="where failing programs are written")
     ap.add_argument("--only", default=None, help="run only the programs of these indexes (comma-separated)")
     ap.add_argument("--scenes", default=None, help="comma-separated scene functions to draw from (default: all)")
@@ -173,8 +174,8 @@ def main(argv=None):
             f.write(p.source)
 
     impls = {
-        "uaio": ([os.path.abspath(a.uaio)], [i for i in progs]),
-        "stock": ([os.path.abspath(a.stock)], [i for i, p in progs.items() if p.on_stock]),
+        "uaio": ([os.path.abspath(a.uaio), "-X", "heapsize=" + a.heap], [i for i in progs]),
+        "stock": ([os.path.abspath(a.stock), "-X", "heapsize=" + a.heap], [i for i, p in progs.items() if p.on_stock]),
         "cpython": ([a.python, "-u"], [i for i, p in progs.items() if p.on_cpython]),
     }
     for name, (interp, _) in impls.items():
@@ -218,7 +219,7 @@ def main(argv=None):
             print("  seed %d index %d: %s differs from %s (%s)" % (seed, i, stream, other, fail_path))
             continue
         print("\n=== seed %d, program %d: uaio's %s differs from %s's" % (seed, i, stream, other))
-        print("program: %s  (replay: %s %s)" % (fail_path, a.uaio, fail_path))
+        print("program: %s  (replay: %s -X heapsize=%s %s)" % (fail_path, a.uaio, a.heap, fail_path))
         diff = difflib.unified_diff(exp.splitlines(), got.splitlines(), other, "uaio", lineterm="", n=2)
         for line in list(diff)[:40]:
             print("  " + line)

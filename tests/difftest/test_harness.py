@@ -20,7 +20,7 @@ import os, subprocess, sys, time
 mode, at = os.environ["DT_FAKE"], os.environ.get("DT_FAKE_AT", "")
 if os.environ.get("DT_ROLE") != "uaio":
     mode = "none"  # only the stand-in for uaio misbehaves
-src = open(sys.argv[1]).read()
+src = open(sys.argv[-1]).read()
 paths = eval(src[src.index("["):src.index("]") + 1])
 for p in paths:
     print("#### difftest " + p, flush=True)
