@@ -75,7 +75,7 @@ if MPY:
             self.cap = cap
             self.eof = False  # the write end is closed
 
-    class PipeEnd(io.IOBase):
+    class BarePipeEnd(io.IOBase):
         # One end of a byte pipe without fd that holds `cap` bytes at most:
         # readiness only through ioctl(MP_STREAM_POLL), and read/write
         # return None when they would block (as machine.UART and drivers on
@@ -117,13 +117,6 @@ if MPY:
         def read(self, n=-1):
             return self._take(n)
 
-        def readinto(self, b):
-            r = self._take(len(b))
-            if r is None:
-                return None
-            b[: len(r)] = r
-            return len(r)
-
         def readline(self):
             i = self.p.buf.find(b"\n")
             return self._take(-1 if i < 0 else i + 1)
@@ -136,10 +129,21 @@ if MPY:
             p.buf += b[:n]
             return n
 
-    def pipe(cap):
+    class PipeEnd(BarePipeEnd):
+        # BarePipeEnd has no readinto, as many drivers: stock reads with
+        # read(n) only.
+        def readinto(self, b):
+            r = self._take(len(b))
+            if r is None:
+                return None
+            b[: len(r)] = r
+            return len(r)
+
+    def pipe(cap, bare=False):
         # (read end, write end)
         p = _PipeBuf(cap)
-        return PipeEnd(p, True), PipeEnd(p, False)
+        cls = BarePipeEnd if bare else PipeEnd
+        return cls(p, True), cls(p, False)
 
 
 def run(main):
