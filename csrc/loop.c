@@ -377,6 +377,13 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
         throw = t->data;
         t->data = mp_const_none;
         t->flags &= ~TASK_THROW;
+        if (t->flags & TASK_HANDOFF) {
+            // Cancelled after a lock was handed to it: pass the lock on.
+            mp_obj_t owner = MP_OBJ_FROM_PTR(t->node.left);
+            t->node.left = NULL;
+            t->flags &= ~TASK_HANDOFF;
+            uaio_handoff_return(owner);
+        }
     }
     st->cur = t;
     mp_obj_t value;

@@ -116,12 +116,13 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
         t->flags &= ~(TASK_IO_READ | TASK_IO_WRITE);
     } else if (mp_obj_is_type(t->data, &uaio_waitq_type)) {
         uaio_waitq_remove(MP_OBJ_TO_PTR(t->data), t);
-    } else if (t->flags & TASK_HANDOFF) {
-        // Woken owning a unit of a lock it will never see: pass it on.
-        t->flags &= ~TASK_HANDOFF;
-        mp_obj_t owner = t->data;
-        t->data = mp_const_none;
-        uaio_handoff_return(owner);
+    } else if ((t->flags & TASK_HANDOFF) && !(t->flags & TASK_THROW)) {
+        // Woken owning a unit of a lock it will never see: it passes the
+        // unit on at its next step (step_task), as MicroPython's and
+        // CPython's cancelled acquire does, not now. Until then the owner
+        // waits in the node's link that only a WaitQueue uses (the task is
+        // queued to run, in no WaitQueue; the GC scans the task's words).
+        t->node.left = MP_OBJ_TO_PTR(t->data);
     }
     t->data = exc;
     t->flags |= TASK_THROW;
