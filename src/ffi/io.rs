@@ -71,6 +71,11 @@ pub unsafe extern "C" fn uaio_io_init(
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
+    // Free slots and empty hash buckets, whatever the storage held.
+    for i in 0..cap as usize {
+        // SAFETY: `slots` is valid for `cap` elements by contract.
+        unsafe { slots.add(i).write(IoSlot::default()) };
+    }
     // SAFETY: checked non-NULL; valid by contract.
     unsafe {
         put(
@@ -172,6 +177,10 @@ pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
     super::wait::close_event_queue(r.epfd);
     r.epfd = -1;
     r.core = Registry::new();
+    // SAFETY: storage given at init/move, valid by contract.
+    if let Some(slots) = unsafe { slice_mut(r.slots, r.cap) } {
+        slots.fill(IoSlot::default());
+    }
     UAIO_OK
 }
 

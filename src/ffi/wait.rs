@@ -133,8 +133,7 @@ unsafe fn host_wait(
         if *epfd < 0 {
             // SAFETY: no pointers involved.
             *epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-            core.take_changed();
-            core.mark_all_changed();
+            core.mark_all_changed(slots);
         }
         if *epfd >= 0 {
             let mut fired = epoll::wait(*epfd, core, slots, timeout)?;
@@ -348,7 +347,7 @@ mod epoll {
     /// refuses (closed) wakes its waiter with ERROR.
     fn sync(epfd: i32, core: &mut Registry, slots: &mut [IoSlot]) -> u32 {
         let mut fired = 0;
-        for i in core.take_changed() {
+        while let Some(i) = core.pop_changed(slots) {
             let Some((want, have)) = core.kernel_state(slots, i) else {
                 continue;
             };
