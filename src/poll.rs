@@ -800,6 +800,88 @@ mod tests {
         assert_eq!(r.fd_count(), 2);
     }
 
+    /// Every object found by handle and every fd's waiters by fd, with
+    /// many objects in few or many buckets, before and after a move into
+    /// storage of another size (the tables are rebuilt for it).
+    #[test]
+    fn hash_tables_find_every_object_and_fd() {
+        for (n, cap, bigger) in [(1, 1, 3), (7, 8, 8), (300, 300, 1000), (1000, 1024, 1537)] {
+            let mut s = storage(cap);
+            let mut r = Registry::new();
+            // Handles like pointers (16-aligned), fds dense and shared in pairs.
+            let handle = |i: u64| 0x7f00_0000_0000 + i * 16;
+            let fd = |i: u64| (i / 2) as i32 + 3;
+            for i in 0..n as u64 {
+                r.arm(&mut s, handle(i), fd(i), READ, i).unwrap();
+            }
+            for i in 0..n {
+                let (want, _) = r.kernel_state(&s, i).unwrap();
+                r.set_kernel_state(&mut s, i, want.0, want.1);
+            }
+            let mut big = storage(bigger);
+            r.relocate(&s, &mut big).unwrap();
+            for slots in [&mut s, &mut big] {
+                for i in 0..n as u64 {
+                    assert_eq!(r.find(slots, handle(i)), Some(i as u32));
+                    let shared = (0..n as u64).filter(|&j| fd(j) == fd(i)).count() as u32;
+                    let others = r.watched_on(slots, fd(i), i as u32);
+                    assert_eq!(others, if shared > 1 { READ } else { 0 });
+                }
+                assert_eq!(r.find(slots, handle(n as u64)), None);
+            }
+            // One event wakes exactly the waiters of its fd.
+            let mut woken = Vec::new();
+            for f in (0..n as u64)
+                .map(fd)
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let fired = r.fire_fd(&mut big, f, READ);
+                let mut got = Vec::new();
+                while let Some(x) = r.take_ready(&mut big) {
+                    got.push(x.token);
+                }
+                assert_eq!(fired as usize, got.len());
+                assert!(got.iter().all(|&t| fd(t) == f), "fd {f}: {got:?}");
+                woken.extend(got);
+            }
+            woken.sort_unstable();
+            assert_eq!(woken, (0..n as u64).collect::<Vec<_>>());
+            assert_eq!(r.len(), 0);
+            // Freed slots are found again by their new handles.
+            for i in 0..n as u64 {
+                r.arm(&mut big, handle(i + 5000), -1, WRITE, i).unwrap();
+            }
+            for i in 0..n as u64 {
+                assert_eq!(r.disarm(&mut big, handle(i + 5000), WRITE), Ok(i));
+            }
+            assert_eq!(r.len(), 0);
+        }
+    }
+
+    #[test]
+    fn changed_slots_are_taken_once_each() {
+        let mut s = storage(8);
+        let mut r = Registry::new();
+        r.arm(&mut s, 1, 3, READ, 1).unwrap();
+        r.arm(&mut s, 1, 3, WRITE, 2).unwrap();
+        r.arm(&mut s, 2, 4, READ, 3).unwrap();
+        let mut got = Vec::new();
+        while let Some(i) = r.pop_changed(&mut s) {
+            got.push(i);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+        assert_eq!(r.pop_changed(&mut s), None);
+        r.mark_all_changed(&mut s);
+        r.fire(&mut s, 1, READ);
+        let mut got = Vec::new();
+        while let Some(i) = r.pop_changed(&mut s) {
+            got.push(i);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+    }
+
     #[test]
     fn rearm_takes_the_new_fd() {
         let mut s = storage(2);
