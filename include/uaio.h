@@ -131,6 +131,9 @@ typedef struct {
   uint8_t kernel_dirs;
   // In the list of changed slots.
   uint8_t in_changed;
+  // Waits in a row that polled this stale slot's fd directly without
+  // its firing (see [`Registry::direct_waits`]).
+  uint8_t direct_waits;
 } uaio_io_slot;
 
 // Same layout as the host's `struct pollfd`: scratch for the host wait.

@@ -1,4 +1,5 @@
-# `make bench`: uaio against stock MicroPython 1.25, side by side in one run
+# `make bench`: uaio against stock MicroPython of the same version (MPY_VERSION),
+# both built from one tree, side by side in one run
 # (bench/README.md). Needs valgrind, strace and /usr/bin/time (`make deps`).
 # BENCH_FLAGS=--quick for smaller work sizes.
 BENCH_OUT   ?= $(BUILD)/bench/results.json

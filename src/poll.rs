@@ -67,6 +67,9 @@ pub struct IoSlot {
     kernel_dirs: u8,
     /// In the list of changed slots.
     in_changed: u8,
+    /// Waits in a row that polled this stale slot's fd directly without
+    /// its firing (see [`Registry::direct_waits`]).
+    direct_waits: u8,
 }
 
 impl Default for IoSlot {
@@ -90,6 +93,7 @@ impl Default for IoSlot {
             in_ready: 0,
             kernel_dirs: 0,
             in_changed: 0,
+            direct_waits: 0,
         }
     }
 }
@@ -569,6 +573,7 @@ impl Registry {
         if let Some(s) = slots.get_mut(index as usize) {
             s.kernel_fd = fd;
             s.kernel_dirs = (dirs & (READ | WRITE)) as u8;
+            s.direct_waits = 0;
         }
     }
 
@@ -583,8 +588,30 @@ impl Registry {
             .fold(0, |acc, s| acc | watched(s).1)
     }
 
+    /// How many waits in a row polled slot `index`'s fd directly (ppoll) in
+    /// place of checking its stale registration, without its firing.
+    pub fn direct_waits(&self, slots: &[IoSlot], index: u32) -> u32 {
+        slots
+            .get(index as usize)
+            .map_or(0, |s| u32::from(s.direct_waits))
+    }
+
+    /// Sets [`Registry::direct_waits`] of slot `index`.
+    pub fn set_direct_waits(&mut self, slots: &mut [IoSlot], index: u32, n: u32) {
+        if let Some(s) = slots.get_mut(index as usize) {
+            s.direct_waits = u8::try_from(n).unwrap_or(u8::MAX);
+        }
+    }
+
+    /// Lists slot `index` as changed, so that the next wait looks at it again.
+    pub fn touch(&mut self, slots: &mut [IoSlot], index: u32) {
+        self.mark_changed(slots, index);
+    }
+
     /// Fires `events` for every slot waiting on `fd` through the host's
-    /// event queue. Returns how many directions fired.
+    /// event queue. The event disabled the fd's registration (one-shot), so
+    /// every slot on it becomes stale and changed. Returns how many
+    /// directions fired.
     pub fn fire_fd(&mut self, slots: &mut [IoSlot], fd: i32, events: u32) -> u32 {
         let mut fired = 0;
         // Firing changes no fd chain: walk it by its links.
@@ -597,7 +624,15 @@ impl Registry {
                 break;
             };
             cur = s.fd_next;
-            if s.kernel_fd == fd && want(s).0 == fd {
+            if s.kernel_fd != fd {
+                continue;
+            }
+            let waits = want(s).0 == fd;
+            if let Some(s) = slots.get_mut(i as usize) {
+                mark_stale(s);
+            }
+            self.mark_changed(slots, i);
+            if waits {
                 fired += self.fire(slots, i, events);
             }
         }
