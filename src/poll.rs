@@ -840,7 +840,12 @@ mod tests {
     /// storage of another size (the tables are rebuilt for it).
     #[test]
     fn hash_tables_find_every_object_and_fd() {
-        for (n, cap, bigger) in [(1, 1, 3), (7, 8, 8), (300, 300, 1000), (1000, 1024, 1537)] {
+        let sizes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(1, 1, 3), (7, 8, 8), (40, 40, 61)]
+        } else {
+            &[(1, 1, 3), (7, 8, 8), (300, 300, 1000), (1000, 1024, 1537)]
+        };
+        for &(n, cap, bigger) in sizes {
             let mut s = storage(cap);
             let mut r = Registry::new();
             // Handles like pointers (16-aligned), fds dense and shared in pairs.
@@ -849,7 +854,7 @@ mod tests {
             for i in 0..n as u64 {
                 r.arm(&mut s, handle(i), fd(i), READ, i).unwrap();
             }
-            for i in 0..n {
+            for i in 0..n as u32 {
                 let (want, _) = r.kernel_state(&s, i).unwrap();
                 r.set_kernel_state(&mut s, i, want.0, want.1);
             }
@@ -858,9 +863,10 @@ mod tests {
             for slots in [&mut s, &mut big] {
                 for i in 0..n as u64 {
                     assert_eq!(r.find(slots, handle(i)), Some(i as u32));
-                    let shared = (0..n as u64).filter(|&j| fd(j) == fd(i)).count() as u32;
+                    // Its fd's other object, if any: i ^ 1.
+                    let shared = (i ^ 1) < n as u64;
                     let others = r.watched_on(slots, fd(i), i as u32);
-                    assert_eq!(others, if shared > 1 { READ } else { 0 });
+                    assert_eq!(others, if shared { READ } else { 0 });
                 }
                 assert_eq!(r.find(slots, handle(n as u64)), None);
             }
