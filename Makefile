@@ -124,7 +124,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak qemu-test-all test-esp32 test-stm32
+test: deps lint check-header test-bench test-rust miri test-embedded c-test c-example test-py test-conformance test-gc test-sanitize load soak qemu-test-all test-esp32 test-stm32
 
 clean:
 	cargo clean

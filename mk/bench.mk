@@ -5,6 +5,10 @@
 BENCH_OUT   ?= $(BUILD)/bench/results.json
 BENCH_FLAGS ?=
 
-.PHONY: bench
+.PHONY: bench test-bench
 bench: unix stock
 	python3 bench/run.py --uaio $(UNIX_BIN) --stock $(STOCK_BIN) --out $(BENCH_OUT) $(BENCH_FLAGS)
+
+# The harness's own checks (no binaries built, nothing measured).
+test-bench:
+	python3 tests/bench/test_versions.py
