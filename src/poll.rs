@@ -238,12 +238,18 @@ fn chain(slots: &[IoSlot], t: Table, key: u64) -> impl Iterator<Item = u32> + '_
     })
 }
 
-/// Links `index` into the chain of `key`'s bucket of table `t`, at its end
-/// (slots that share an fd fire in the order they were registered).
+/// Links `index` into the chain of `key`'s bucket of table `t`: at the head
+/// of the handle table's (order does not matter there), at the end of the
+/// fd table's (slots that share an fd fire in the order they were
+/// registered).
 fn chain_insert(slots: &mut [IoSlot], t: Table, key: u64, index: u32) {
-    let last = chain(slots, t, key).last();
+    let last = match t {
+        Table::Handle => None,
+        Table::Fd => chain(slots, t, key).last(),
+    };
+    let first = slots.get(bucket(key, slots.len())).map_or(0, |s| s.head(t));
     if let Some(s) = slots.get_mut(index as usize) {
-        *s.link_mut(t) = 0;
+        *s.link_mut(t) = if last.is_none() { first } else { 0 };
     }
     let at = match last {
         Some(i) => slots.get_mut(i as usize).map(|s| s.link_mut(t)),
