@@ -56,8 +56,11 @@ SIZES = {
         "ir_pp_rounds": (500, 2500),
         "sw_k": 100,  # switch.py 1000 K q, wall clock
         "timers_r": 5,  # timers.py 10000 R
+        "timers_r1": 1,  # timers.py 10000 1: one sleep per task
         "pp_rounds": 5000,  # pp.py stream ROUNDS 0
-        "pp_rounds_m1000": 1000,  # pp.py stream ROUNDS 1000
+        # pp.py stream ROUNDS 0, then ROUNDS 1000, per binary (stock's m1000
+        # is slow: ~2k rt/s; uaio's runs must be long enough to time well)
+        "pp_rounds_idle": {"stock": 1000, "uaio": 20000},
         "acc_iter": 50,  # accuracy.py 100 ITER 10
         "tsf_run_s": 0.2,  # target duration of one switch_tsf.py run ...
         "tsf_k_max": 300,  # ... with K at most this
@@ -70,8 +73,9 @@ SIZES = {
         "ir_pp_rounds": (200, 1000),
         "sw_k": 30,
         "timers_r": 2,
+        "timers_r1": 1,
         "pp_rounds": 2000,
-        "pp_rounds_m1000": 300,
+        "pp_rounds_idle": {"stock": 300, "uaio": 5000},
         "acc_iter": 20,
         "tsf_run_s": 0.1,
         "tsf_k_max": 100,
@@ -93,6 +97,18 @@ class BenchError(Exception):
     def __init__(self, msg, detail=""):
         super().__init__(msg)
         self.detail = detail
+
+
+def mpy_version(binary):
+    """The MicroPython version a binary reports: "1.28.0" (None if it fails)."""
+    code = ("import sys; v = sys.implementation.version; "
+            "print('.'.join(str(x) for x in v[:3]) + ('-' + v[3] if len(v) > 3 and v[3] else ''))")
+    try:
+        r = subprocess.run([binary, "-c", code], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = r.stdout.strip()
+    return out if r.returncode == 0 and re.match(r"^[0-9]+\.[0-9]+\.[0-9]+", out) else None
 
 
 def tail(text, n=40):
@@ -354,28 +370,41 @@ def phase_wall(data, sz, ks):
     alternate(data, ["switch_rate"], reps, lambda b, p: {
         "switch_rate": mpy(p, "switch.py", [1000, k, "q"], ["switch.n1000"])["switch.n1000"]})
 
-    r = sz["timers_r"]
-    log("wall clock: timers.py 10000 %d" % r)
-    tag = "timers.n10000r%d" % r
+    for key, r in (("timers", sz["timers_r"]), ("timers_r1", sz["timers_r1"])):
+        log("wall clock: timers.py 10000 %d" % r)
+        tag = "timers.n10000r%d" % r
 
-    def timers(b, p):
-        v = mpy(p, "timers.py", [10000, r], [tag + "_ops_rate"])
-        return {"timers_rate": v[tag + "_ops_rate"], "timers_detail": {
-            k2[len(tag) + 1:]: v2 for k2, v2 in v.items() if k2.startswith(tag)}}
+        def timers(b, p, key=key, r=r, tag=tag):
+            v = mpy(p, "timers.py", [10000, r], [tag + "_ops_rate"])
+            return {key + "_rate": v[tag + "_ops_rate"], key + "_detail": {
+                k2[len(tag) + 1:]: v2 for k2, v2 in v.items() if k2.startswith(tag)}}
 
-    alternate(data, ["timers_rate", "timers_detail"], reps, timers)
+        alternate(data, [key + "_rate", key + "_detail"], reps, timers)
 
     n = sz["pp_rounds"]
     log("wall clock: pp.py stream %d 0" % n)
     alternate(data, ["pp_m0_rate"], reps, lambda b, p: {
         "pp_m0_rate": mpy(p, "pp.py", ["stream", n, 0], ["pp_stream.m0"])["pp_stream.m0"]})
-    n2 = sz["pp_rounds_m1000"]
-    log("wall clock: pp.py stream %d 1000 (and stream %d 0 beside it)" % (n2, n2))
+    n2 = sz["pp_rounds_idle"]
+    log("wall clock: pp.py stream R 0 and stream R 1000 back to back (R %s)" %
+        ", ".join("%s=%d" % kv for kv in sorted(n2.items())))
+    pairs = {b: 0 for b in BINS}
 
     def pp_m(b, p):
-        # m0 and m1000 in the same rep, same ROUNDS, so their ratio is paired
-        v0 = mpy(p, "pp.py", ["stream", n2, 0], ["pp_stream.m0"])["pp_stream.m0"]
-        v1 = mpy(p, "pp.py", ["stream", n2, 1000], ["pp_stream.m1000"])["pp_stream.m1000"]
+        # A pair: m0 and m1000 back to back, same ROUNDS; which goes first
+        # alternates, so that a drift of the machine's load cancels out.
+        def one(m):
+            tag = "pp_stream.m%d" % m
+            return mpy(p, "pp.py", ["stream", n2[b], m], [tag])[tag]
+
+        first_m0 = pairs[b] % 2 == 0
+        pairs[b] += 1
+        if first_m0:
+            v0 = one(0)
+            v1 = one(1000)
+        else:
+            v1 = one(1000)
+            v0 = one(0)
         return {"pp_m1000_rate": v1, "pp_m1000_cost": v0 / v1}
 
     alternate(data, ["pp_m1000_rate", "pp_m1000_cost"], reps, pp_m)
@@ -464,6 +493,12 @@ def fmt(v, unit=""):
 def build_rows(data, sz):
     S, U = "stock", "uaio"
     rows = []
+    # Work sizes, named in each row's metric.
+    a1, a2 = sz["ir_switch"][0], sz["ir_switch"][1]
+    ir_sw = "n=%s k=%s,%s" % (a1[0], a1[1], a2[1])
+    r1, r2 = sz["ir_pp_rounds"]
+    ri = sz["pp_rounds_idle"]
+    ri_s = "%d" % ri[U] if ri[U] == ri[S] else "%d|%d" % (ri[S], ri[U])
 
     def err(keys, bins=BINS):
         e = {}
@@ -495,101 +530,111 @@ def build_rows(data, sz):
     ir = {b: (data.get(b, "ir_switch") or [None])[0] for b in BINS}
     ps = {b: ir[b]["per_op"] if ir[b] else None for b in BINS}
     ratio = ps[S] / ps[U] if ps[S] and ps[U] else None
-    row("switch_ir", "switch.py n1000: instructions/switch", "Ir", ps[S], ps[U], ratio, "x fewer",
+    row("switch_ir", "switch.py %s q (callgrind): Ir/switch" % ir_sw, "Ir", ps[S], ps[U], ratio, "x fewer",
         ">= 5x fewer", ratio is not None and ratio >= 5, ["ir_switch"], ir)
 
     # -- task switch, wall clock
     s, u = med(data.get(S, "switch_rate")), med(data.get(U, "switch_rate"))
     ratio = pair_ratio("switch_rate")
-    row("switch_rate", "switch.py n1000: switches/s", "/s", s, u, ratio, "x", ">= 4x stock",
+    row("switch_rate", "switch.py n=1000 k=%d q: switches/s" % sz["sw_k"], "/s", s, u, ratio, "x", ">= 4x stock",
         ratio is not None and ratio >= 4, ["switch_rate"],
         {b: data.get(b, "switch_rate") for b in BINS} | {"args": "1000 %d q" % sz["sw_k"]})
 
-    # -- timers
-    s, u = med(data.get(S, "timers_rate")), med(data.get(U, "timers_rate"))
-    ratio = pair_ratio("timers_rate")
-    row("timers_rate", "timers.py n10000: timer ops/s (_ops_rate)", "op/s", s, u, ratio, "x",
-        ">= 5x stock", ratio is not None and ratio >= 5, ["timers_rate"],
-        {b: data.get(b, "timers_detail") for b in BINS} | {"args": "10000 %d" % sz["timers_r"]})
+    # -- timers: several sleeps per task, and one (task start and end in each op)
+    for key, r in (("timers", sz["timers_r"]), ("timers_r1", sz["timers_r1"])):
+        s, u = med(data.get(S, key + "_rate")), med(data.get(U, key + "_rate"))
+        ratio = pair_ratio(key + "_rate")
+        row(key + "_rate", "timers.py n=10000 k=%d: timer ops/s" % r, "op/s", s, u, ratio, "x",
+            ">= 5x stock", ratio is not None and ratio >= 5, [key + "_rate"],
+            {b: data.get(b, key + "_detail") for b in BINS} | {"args": "10000 %d" % r})
 
     # -- stream ping-pong, instructions
     fl = {b: (data.get(b, "ir_pp_floor") or [None])[0] for b in BINS}
     st = {b: (data.get(b, "ir_pp_stream") or [None])[0] for b in BINS}
     fp = {b: fl[b]["per_op"] if fl[b] else None for b in BINS}
     sp = {b: st[b]["per_op"] if st[b] else None for b in BINS}
-    row("pp_floor_ir", "pp.py floor m0: instructions/rt", "Ir", fp[S], fp[U],
+    row("pp_floor_ir", "pp.py floor rounds=%d,%d m=0 (callgrind): Ir/rt" % (r1, r2), "Ir", fp[S], fp[U],
         fp[U] / fp[S] if fp[S] and fp[U] else None, "x", "(reference)", None, ["ir_pp_floor"], fl)
     ratio = sp[S] / sp[U] if sp[S] and sp[U] else None
-    row("pp_stream_ir", "pp.py stream m0: instructions/rt", "Ir", sp[S], sp[U], ratio, "x fewer",
+    row("pp_stream_ir", "pp.py stream rounds=%d,%d m=0 (callgrind): Ir/rt" % (r1, r2), "Ir", sp[S], sp[U], ratio, "x fewer",
         "(reference)", None, ["ir_pp_stream"], st)
     over = {b: sp[b] / fp[b] if sp[b] and fp[b] else None for b in BINS}
-    row("pp_stream_vs_floor", "pp.py stream / floor (instructions/rt)", "x", over[S], over[U],
+    row("pp_stream_vs_floor", "pp.py stream / floor m=0: Ir/rt", "x", over[S], over[U],
         None, "", "uaio <= 3x floor", over[U] is not None and over[U] <= 3,
         ["ir_pp_stream", "ir_pp_floor"], need=(U,))
 
     # -- stream ping-pong, wall clock
     s, u = med(data.get(S, "pp_m0_rate")), med(data.get(U, "pp_m0_rate"))
     ratio = pair_ratio("pp_m0_rate")
-    row("pp_rate", "pp.py stream m0: round trips/s", "rt/s", s, u, ratio, "x", ">= 1.8x stock",
+    row("pp_rate", "pp.py stream rounds=%d m=0: round trips/s" % sz["pp_rounds"], "rt/s", s, u, ratio, "x", ">= 1.8x stock",
         ratio is not None and ratio >= 1.8, ["pp_m0_rate"],
         {b: data.get(b, "pp_m0_rate") for b in BINS} | {"args": "stream %d 0" % sz["pp_rounds"]})
     s, u = med(data.get(S, "pp_m1000_rate")), med(data.get(U, "pp_m1000_rate"))
-    row("pp_m1000_rate", "pp.py stream m1000: round trips/s", "rt/s", s, u,
+    row("pp_m1000_rate", "pp.py stream rounds=%s m=1000: round trips/s" % ri_s, "rt/s", s, u,
         pair_ratio("pp_m1000_rate"), "x", "(reference)", None, ["pp_m1000_rate"],
         {b: data.get(b, "pp_m1000_rate") for b in BINS}
-        | {"args": "stream %d 1000" % sz["pp_rounds_m1000"]})
+        | {"args": {b: "stream %d 1000" % ri[b] for b in BINS}})
     s, u = med(data.get(S, "pp_m1000_cost")), med(data.get(U, "pp_m1000_cost"))
-    row("pp_idle_sockets", "1000 idle sockets: time/rt m1000 / m0", "x", s, u, None, "",
-        "uaio <= 2x", u is not None and u <= 2, ["pp_m1000_cost"],
-        {b: data.get(b, "pp_m1000_cost") for b in BINS}, need=(U,))
+    row("pp_idle_sockets", "1000 idle sockets: time/rt m=1000 / m=0, rounds=%s paired" % ri_s,
+        "x", s, u, None, "", "uaio <= 1.2x", u is not None and u <= 1.2, ["pp_m1000_cost"],
+        {b: data.get(b, "pp_m1000_cost") for b in BINS}
+        | {"args": {b: "stream %d 0 | stream %d 1000" % (ri[b], ri[b]) for b in BINS}},
+        need=(U,))
 
     # -- accuracy
     acc = {b: {k: data.get(b, k) for k in ("acc_min", "acc_p50", "acc_p99", "acc_max")}
            for b in BINS}
     akeys = ["acc_min"]
     mins = {b: min(data.get(b, "acc_min")) if data.get(b, "acc_min") else None for b in BINS}
-    row("acc_min", "accuracy n100 p10: min lateness (all runs)", "us", mins[S], mins[U], None, "",
+    row("acc_min", "accuracy.py n=100 iter=%d p=10: min lateness (all runs)" % sz["acc_iter"], "us", mins[S], mins[U], None, "",
         "uaio >= 0 us", mins[U] is not None and mins[U] >= 0, akeys,
         acc | {"args": "100 %d 10" % sz["acc_iter"]}, need=(U,))
     for k, lim, name in (("acc_p50", 100, "p50"), ("acc_p99", 500, "p99")):
         s, u = med(data.get(S, k)), med(data.get(U, k))
-        row(k, "accuracy n100 p10: %s lateness (median)" % name, "us", s, u, None, "",
+        row(k, "accuracy.py n=100 iter=%d p=10: %s lateness (median)" % (sz["acc_iter"], name), "us", s, u, None, "",
             "uaio <= %d us" % lim, u is not None and u <= lim, [k], need=(U,))
     s, u = (max(data.get(b, "acc_max")) if data.get(b, "acc_max") else None for b in BINS)
-    row("acc_max", "accuracy n100 p10: max lateness (all runs)", "us", s, u, None, "",
+    row("acc_max", "accuracy.py n=100 iter=%d p=10: max lateness (all runs)" % sz["acc_iter"], "us", s, u, None, "",
         "(reference)", None, ["acc_max"])
 
     # -- ThreadSafeFlag
     ti = {b: (data.get(b, "ir_switch_tsf") or [None])[0] for b in BINS}
+    tk = {b: "%s,%s" % (ti[b]["args_small"].split()[1], ti[b]["args_large"].split()[1])
+          for b in BINS if ti[b]}
+    tsf_ir_k = tk.get(U, "?") if tk.get(S) == tk.get(U) else "%s|%s" % (tk.get(S, "?"),
+                                                                       tk.get(U, "?"))
     added = {}
     for b in BINS:
         added[b] = (ti[b]["per_op"] / ps[b] - 1) if ti[b] and ps[b] else None
-    row("tsf_ir", "pending ThreadSafeFlag: added instructions/switch", "%", added[S], added[U],
+    row("tsf_ir", "switch_tsf.py n=1000 k=%s q vs switch.py (callgrind): added Ir/switch"
+        % tsf_ir_k, "%", added[S], added[U],
         None, "", "uaio < 10%", added[U] is not None and added[U] < 0.10,
         ["ir_switch_tsf", "tsf_ir", "ir_switch"], ti, need=(U,))
     tw = {b: data.get(b, "tsf_wall") for b in BINS}
+    ks = {b: tw[b][0]["k"] for b in BINS if tw[b]}
+    tsf_k = "|".join(str(ks.get(b, "?")) for b in BINS)
     aw = {b: med([x["added"] for x in tw[b]]) if tw[b] else None for b in BINS}
-    row("tsf_wall", "pending ThreadSafeFlag: added time/switch", "%", aw[S], aw[U], None, "",
+    row("tsf_wall", "switch_tsf.py vs switch.py n=1000 k=%s q: added time/switch" % tsf_k, "%", aw[S], aw[U], None, "",
         "uaio < 10%", aw[U] is not None and aw[U] < 0.10, ["tsf_wall"], tw, need=(U,))
     s, u = med(data.get(S, "tsf_latency")), med(data.get(U, "tsf_latency"))
-    row("tsf_latency", "tsf_latency.py: p50 wake latency (median)", "us", s, u, None, "",
+    row("tsf_latency", "tsf_latency.py (flag set every 10 ms): p50 wake latency", "us", s, u, None, "",
         "uaio < 100 us", u is not None and u < 100, ["tsf_latency"],
         {b: data.get(b, "tsf_latency") for b in BINS}, need=(U,))
 
     # -- idle
     s, u = med(data.get(S, "idle_cpu")), med(data.get(U, "idle_cpu"))
-    row("idle_cpu", "idle.py: CPU ms (user+sys, start-up incl.)", "ms", s, u, None, "",
+    row("idle_cpu", "idle.py (10 tasks sleep 2 s): CPU ms, start-up incl.", "ms", s, u, None, "",
         "uaio < 5 ms", u is not None and u < 5, ["idle_cpu"],
         {b: {"wait4_ms": data.get(b, "idle_cpu"), "usr_bin_time_ms": data.get(b, "idle_time_cpu")}
          for b in BINS}, need=(U,))
     w = {b: data.get(b, "idle_waits") for b in BINS}
     wt = {b: med([x["total"] for x in w[b]]) if w[b] else None for b in BINS}
-    row("idle_waits", "idle.py: wait syscalls (strace -f -c)", "", wt[S], wt[U], None, "",
+    row("idle_waits", "idle.py (10 tasks sleep 2 s): wait syscalls (strace)", "", wt[S], wt[U], None, "",
         "uaio <= 10", wt[U] is not None and wt[U] <= 10, ["idle_waits"], w, need=(U,))
 
     # -- memory per task
     s, u = med(data.get(S, "memtask")), med(data.get(U, "memtask"))
-    row("memtask", "memtask.py: bytes per parked task", "B", s, u, u / s if s and u else None,
+    row("memtask", "memtask.py n=%d: bytes per parked task" % sz["memtask_n"], "B", s, u, u / s if s and u else None,
         "x", "uaio <= stock", s is not None and u is not None and u <= s, ["memtask"],
         {b: data.get(b, "memtask_detail") for b in BINS} | {"n": sz["memtask_n"]})
     return rows
@@ -631,6 +676,8 @@ def main():
     ap.add_argument("--out", default="build/bench/results.json", help="JSON results file")
     ap.add_argument("--quick", action="store_true", help="smaller work sizes, for a fast look")
     ap.add_argument("--jobs", type=int, default=2, help="parallel callgrind runs (default 2)")
+    ap.add_argument("--any-versions", action="store_true",
+                    help="compare binaries of different MicroPython versions")
     a = ap.parse_args()
 
     bins = {"stock": os.path.abspath(a.stock), "uaio": os.path.abspath(a.uaio)}
@@ -644,6 +691,18 @@ def main():
             print("bench: %s is not installed (make deps)" % tool, file=sys.stderr)
             return 2
 
+    versions = {b: mpy_version(p) for b, p in bins.items()}
+    for b, v in versions.items():
+        if v is None:
+            print("bench: the %s binary %s does not run or report its version" % (b, bins[b]),
+                  file=sys.stderr)
+            return 2
+    if versions["stock"] != versions["uaio"] and not a.any_versions:
+        print("bench: stock is MicroPython %s but uaio is %s: build both from one tree "
+              "(make unix stock), or pass --any-versions" % (versions["stock"], versions["uaio"]),
+              file=sys.stderr)
+        return 2
+
     sz = SIZES["quick" if a.quick else "full"]
     data = Data(bins)
     t0 = time.monotonic()
@@ -656,8 +715,10 @@ def main():
     rows = build_rows(data, sz)
 
     print()
-    print("uaio vs stock MicroPython (%s sizes, %d wall-clock runs per binary, %.0f s)" %
-          ("quick" if a.quick else "full", sz["reps"], elapsed))
+    same = versions["stock"] == versions["uaio"]
+    print("uaio (MicroPython %s) vs stock MicroPython %s%s: %s sizes, %d wall-clock runs per "
+          "binary, %.0f s" % (versions["uaio"], versions["stock"], "" if same else " (DIFFERENT)",
+                             "quick" if a.quick else "full", sz["reps"], elapsed))
     print_table(rows)
     failed = sorted({b for r in rows for b in r["errors"]})
     met = sum(1 for r in rows if r["met"] is True)
@@ -673,6 +734,7 @@ def main():
         "meta": {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "host": platform.node(), "machine": platform.machine(), "cpus": os.cpu_count(),
                  "stock": bins["stock"], "uaio": bins["uaio"],
+                 "micropython_version": versions,
                  "mode": "quick" if a.quick else "full", "sizes": sz, "tsf_k": ks,
                  "elapsed_s": round(elapsed, 1), "valgrind": valgrind,
                  "heap": " ".join(HEAP), "programs": PROGRAMS},

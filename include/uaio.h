@@ -53,7 +53,7 @@
 #define UAIO_TIMER_SLOT_SIZE 40
 
 // Bytes of one `uaio_io_slot`, on every target.
-#define UAIO_IO_SLOT_SIZE 40
+#define UAIO_IO_SLOT_SIZE 64
 
 // Bit of `uaio_node.key` set while the item is queued.
 #define UAIO_NODE_QUEUED 128
@@ -90,11 +90,34 @@ typedef struct {
 } uaio_clock;
 
 // One slot of registry storage. Its fields are private to the registry.
+//
+// Besides its own wait, slot `i` holds bucket `i` of two hash tables over
+// the slots, chained through the slots (no storage of their own): objects
+// by handle, and slots by the fd the host's event queue watches for them.
+// So finding an object and matching an event to its waiters cost O(1)
+// expected, however many objects wait.
 typedef struct {
   uint64_t handle;
   uint64_t read_token;
   uint64_t write_token;
   int32_t fd;
+  // The fd the host's event queue (epoll) watches for this slot (-1:
+  // nothing). Kept when the slot is freed, until the wait takes the
+  // registration back.
+  int32_t kernel_fd;
+  // Next slot in the free list or in the ready list.
+  uint32_t next;
+  // Next slot in the list of changed slots.
+  uint32_t changed_next;
+  // Chain links (slot index + 1; 0 ends a chain): the next slot in the
+  // same bucket of the handle table (while in use) and of the fd table
+  // (while `kernel_fd` >= 0).
+  uint32_t handle_next;
+  uint32_t fd_next;
+  // Bucket `i` of each table: its first slot + 1 (0: empty). These
+  // belong to the index, not to the wait held in the slot.
+  uint32_t handle_bucket;
+  uint32_t fd_bucket;
   // Armed directions (READ | WRITE); 0 when the slot is free.
   uint8_t armed;
   // Fired directions not yet taken (READ | WRITE), and in the two bits
@@ -102,14 +125,15 @@ typedef struct {
   uint8_t ready;
   // In the ready list.
   uint8_t in_ready;
-  // What the host's event queue (epoll) watches for this slot: the
-  // directions, and the fd (-1: nothing). Kept when the slot is freed,
-  // until the wait takes the registration back. The top bit: a waiter
-  // left since, so the fd may have been closed and its number reused.
+  // The directions the host's event queue watches on `kernel_fd`. The
+  // top bit: a waiter left since, so the fd may have been closed and its
+  // number reused.
   uint8_t kernel_dirs;
-  // Next slot in the free list or in the ready list.
-  uint32_t next;
-  int32_t kernel_fd;
+  // In the list of changed slots.
+  uint8_t in_changed;
+  // Waits in a row that polled this stale slot's fd directly without
+  // its firing (see [`Registry::direct_waits`]).
+  uint8_t direct_waits;
 } uaio_io_slot;
 
 // Same layout as the host's `struct pollfd`: scratch for the host wait.
@@ -133,10 +157,9 @@ typedef struct {
   uint32_t armed_fds;
   // Armed objects without fd: what the poll_object hook is asked about.
   uint32_t armed_objects;
-  // Slots whose waits changed since the last [`Registry::take_changed`]:
-  // `changed_from..changed_to`.
-  uint32_t changed_from;
-  uint32_t changed_to;
+  // Slots whose waits changed since [`Registry::pop_changed`] took them
+  // (a list through the slots).
+  uint32_t changed_head;
 } uaio_io_state;
 
 // The registry of I/O waits over caller storage (fields private).
@@ -276,7 +299,9 @@ int32_t uaio_time_to_ticks(uint64_t time,
 
 // Makes `r` an empty registry over `cap` slots and, where the host wait is
 // used, `cap` pollfds of scratch (`pollfds` may be NULL on targets that
-// wait through port hooks only).
+// wait through port hooks only). Writes every slot: what the storage held
+// does not matter. Slot `i` also holds bucket `i` of the registry's hash
+// tables (by object and by fd), so lookups cost O(1) however many wait.
 //
 // # Safety
 // `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid
@@ -325,7 +350,8 @@ uint32_t uaio_io_len(const uaio_io *r);
 // `r` is NULL or initialised.
 uint32_t uaio_io_capacity(const uaio_io *r);
 
-// Moves the registry into `cap` slots (and pollfds) of new storage;
+// Moves the registry into `cap` slots (and pollfds) of new storage (every
+// slot of it written, its hash tables rebuilt for `cap` buckets);
 // `UAIO_ETOOSMALL` if they cannot hold every slot ever handed out (handles are slot indices) (nothing changes).
 //
 // # Safety

@@ -24,13 +24,36 @@ const NONE: u32 = u32::MAX;
 const KERNEL_STALE: u8 = 0x80;
 
 /// One slot of registry storage. Its fields are private to the registry.
+///
+/// Besides its own wait, slot `i` holds bucket `i` of two hash tables over
+/// the slots, chained through the slots (no storage of their own): objects
+/// by handle, and slots by the fd the host's event queue watches for them.
+/// So finding an object and matching an event to its waiters cost O(1)
+/// expected, however many objects wait.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoSlot {
     handle: u64,
     read_token: u64,
     write_token: u64,
     fd: i32,
+    /// The fd the host's event queue (epoll) watches for this slot (-1:
+    /// nothing). Kept when the slot is freed, until the wait takes the
+    /// registration back.
+    kernel_fd: i32,
+    /// Next slot in the free list or in the ready list.
+    next: u32,
+    /// Next slot in the list of changed slots.
+    changed_next: u32,
+    /// Chain links (slot index + 1; 0 ends a chain): the next slot in the
+    /// same bucket of the handle table (while in use) and of the fd table
+    /// (while `kernel_fd` >= 0).
+    handle_next: u32,
+    fd_next: u32,
+    /// Bucket `i` of each table: its first slot + 1 (0: empty). These
+    /// belong to the index, not to the wait held in the slot.
+    handle_bucket: u32,
+    fd_bucket: u32,
     /// Armed directions (READ | WRITE); 0 when the slot is free.
     armed: u8,
     /// Fired directions not yet taken (READ | WRITE), and in the two bits
@@ -38,14 +61,41 @@ pub struct IoSlot {
     ready: u8,
     /// In the ready list.
     in_ready: u8,
-    /// What the host's event queue (epoll) watches for this slot: the
-    /// directions, and the fd (-1: nothing). Kept when the slot is freed,
-    /// until the wait takes the registration back. The top bit: a waiter
-    /// left since, so the fd may have been closed and its number reused.
+    /// The directions the host's event queue watches on `kernel_fd`. The
+    /// top bit: a waiter left since, so the fd may have been closed and its
+    /// number reused.
     kernel_dirs: u8,
-    /// Next slot in the free list or in the ready list.
-    next: u32,
-    kernel_fd: i32,
+    /// In the list of changed slots.
+    in_changed: u8,
+    /// Waits in a row that polled this stale slot's fd directly without
+    /// its firing (see [`Registry::direct_waits`]).
+    direct_waits: u8,
+}
+
+impl Default for IoSlot {
+    /// A free slot and two empty buckets: what storage must hold before
+    /// first use (`uaio_io_init` writes it).
+    fn default() -> Self {
+        IoSlot {
+            handle: 0,
+            read_token: 0,
+            write_token: 0,
+            fd: -1,
+            kernel_fd: -1,
+            next: NONE,
+            changed_next: NONE,
+            handle_next: 0,
+            fd_next: 0,
+            handle_bucket: 0,
+            fd_bucket: 0,
+            armed: 0,
+            ready: 0,
+            in_ready: 0,
+            kernel_dirs: 0,
+            in_changed: 0,
+            direct_waits: 0,
+        }
+    }
 }
 
 /// Errors of the registry.
@@ -83,10 +133,9 @@ pub struct Registry {
     armed_fds: u32,
     /// Armed objects without fd: what the poll_object hook is asked about.
     armed_objects: u32,
-    /// Slots whose waits changed since the last [`Registry::take_changed`]:
-    /// `changed_from..changed_to`.
-    changed_from: u32,
-    changed_to: u32,
+    /// Slots whose waits changed since [`Registry::pop_changed`] took them
+    /// (a list through the slots).
+    changed_head: u32,
 }
 
 /// What a slot wants the host's event queue to watch: (fd, directions).
@@ -119,6 +168,128 @@ fn kind(s: &IoSlot) -> (u32, u32) {
     }
 }
 
+/// Whether a slot holds an object: a wait armed, fired or queued.
+fn in_use(s: &IoSlot) -> bool {
+    s.armed != 0 || s.ready != 0 || s.in_ready != 0
+}
+
+/// The two hash tables over the slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Table {
+    /// Slots in use, by handle.
+    Handle,
+    /// Slots the host's event queue watches, by `kernel_fd`.
+    Fd,
+}
+
+impl IoSlot {
+    fn head(&self, t: Table) -> u32 {
+        match t {
+            Table::Handle => self.handle_bucket,
+            Table::Fd => self.fd_bucket,
+        }
+    }
+
+    fn head_mut(&mut self, t: Table) -> &mut u32 {
+        match t {
+            Table::Handle => &mut self.handle_bucket,
+            Table::Fd => &mut self.fd_bucket,
+        }
+    }
+
+    fn link(&self, t: Table) -> u32 {
+        match t {
+            Table::Handle => self.handle_next,
+            Table::Fd => self.fd_next,
+        }
+    }
+
+    fn link_mut(&mut self, t: Table) -> &mut u32 {
+        match t {
+            Table::Handle => &mut self.handle_next,
+            Table::Fd => &mut self.fd_next,
+        }
+    }
+}
+
+/// The bucket of `key` among `n`: Fibonacci hashing, then a multiply-shift
+/// into 0..n (no power of two needed).
+fn bucket(key: u64, n: usize) -> usize {
+    let h = key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
+    let n = u64::try_from(n)
+        .unwrap_or(u64::MAX)
+        .min(u64::from(u32::MAX));
+    ((h * n) >> 32) as usize
+}
+
+/// The key of an fd in the fd table.
+fn fd_key(fd: i32) -> u64 {
+    u64::from(fd as u32)
+}
+
+/// The slots in the chain of `key`'s bucket of table `t`, in chain order.
+/// Walks are bounded by the storage, so corrupt storage cannot hang them.
+fn chain(slots: &[IoSlot], t: Table, key: u64) -> impl Iterator<Item = u32> + '_ {
+    let mut cur = slots.get(bucket(key, slots.len())).map_or(0, |s| s.head(t));
+    (0..slots.len()).map_while(move |_| {
+        let i = cur.checked_sub(1)?;
+        cur = slots.get(i as usize).map_or(0, |s| s.link(t));
+        Some(i)
+    })
+}
+
+/// Links `index` into the chain of `key`'s bucket of table `t`: at the head
+/// of the handle table's (order does not matter there), at the end of the
+/// fd table's (slots that share an fd fire in the order they were
+/// registered).
+fn chain_insert(slots: &mut [IoSlot], t: Table, key: u64, index: u32) {
+    let last = match t {
+        Table::Handle => None,
+        Table::Fd => chain(slots, t, key).last(),
+    };
+    let first = slots.get(bucket(key, slots.len())).map_or(0, |s| s.head(t));
+    if let Some(s) = slots.get_mut(index as usize) {
+        *s.link_mut(t) = if last.is_none() { first } else { 0 };
+    }
+    let at = match last {
+        Some(i) => slots.get_mut(i as usize).map(|s| s.link_mut(t)),
+        None => {
+            let b = bucket(key, slots.len());
+            slots.get_mut(b).map(|s| s.head_mut(t))
+        }
+    };
+    if let Some(at) = at {
+        *at = index + 1;
+    }
+}
+
+/// Takes `index` out of the chain of `key`'s bucket of table `t`.
+fn chain_remove(slots: &mut [IoSlot], t: Table, key: u64, index: u32) {
+    let mut prev = None;
+    let mut found = false;
+    for i in chain(slots, t, key) {
+        if i == index {
+            found = true;
+            break;
+        }
+        prev = Some(i);
+    }
+    if !found {
+        return;
+    }
+    let after = slots.get(index as usize).map_or(0, |s| s.link(t));
+    let at = match prev {
+        Some(i) => slots.get_mut(i as usize).map(|s| s.link_mut(t)),
+        None => {
+            let b = bucket(key, slots.len());
+            slots.get_mut(b).map(|s| s.head_mut(t))
+        }
+    };
+    if let Some(at) = at {
+        *at = after;
+    }
+}
+
 impl Default for Registry {
     fn default() -> Self {
         Self::new()
@@ -126,7 +297,8 @@ impl Default for Registry {
 }
 
 impl Registry {
-    /// An empty registry.
+    /// An empty registry. Its storage must hold `IoSlot::default()` values
+    /// (`uaio_io_init` writes them).
     pub fn new() -> Self {
         Registry {
             len: 0,
@@ -136,32 +308,47 @@ impl Registry {
             ready_tail: NONE,
             armed_fds: 0,
             armed_objects: 0,
-            changed_from: NONE,
-            changed_to: 0,
+            changed_head: NONE,
         }
     }
 
-    /// Accounts for slot `index` changing from `before` (its `kind`) to `after`.
-    fn note(&mut self, index: u32, before: (u32, u32), after: (u32, u32)) {
+    /// Accounts for slot `index` changing from `before` (its `kind`) to
+    /// `after`, and lists it as changed.
+    fn note(&mut self, slots: &mut [IoSlot], index: u32, before: (u32, u32), after: (u32, u32)) {
         self.armed_fds = self.armed_fds + after.0 - before.0;
         self.armed_objects = self.armed_objects + after.1 - before.1;
-        self.changed_from = self.changed_from.min(index);
-        self.changed_to = self.changed_to.max(index + 1);
+        self.mark_changed(slots, index);
     }
 
-    /// The slots whose waits changed since the last call (a host event queue
-    /// brings just those up to date).
-    pub fn take_changed(&mut self) -> core::ops::Range<u32> {
-        let r = self.changed_from.min(self.changed_to)..self.changed_to;
-        self.changed_from = NONE;
-        self.changed_to = 0;
-        r
+    fn mark_changed(&mut self, slots: &mut [IoSlot], index: u32) {
+        if let Some(s) = slots.get_mut(index as usize) {
+            if s.in_changed == 0 {
+                s.in_changed = 1;
+                s.changed_next = self.changed_head;
+                self.changed_head = index;
+            }
+        }
     }
 
-    /// Marks every slot in use as changed (a new host event queue).
-    pub fn mark_all_changed(&mut self) {
-        self.changed_from = 0;
-        self.changed_to = self.hwm;
+    /// Takes one slot whose wait changed since it was last taken (a host
+    /// event queue brings just those up to date).
+    pub fn pop_changed(&mut self, slots: &mut [IoSlot]) -> Option<u32> {
+        let index = self.changed_head;
+        let Some(s) = slots.get_mut(index as usize) else {
+            self.changed_head = NONE;
+            return None;
+        };
+        self.changed_head = s.changed_next;
+        s.in_changed = 0;
+        s.changed_next = NONE;
+        Some(index)
+    }
+
+    /// Marks every slot ever used as changed (a new host event queue).
+    pub fn mark_all_changed(&mut self, slots: &mut [IoSlot]) {
+        for i in 0..self.hwm {
+            self.mark_changed(slots, i);
+        }
     }
 
     /// Number of armed objects without a file descriptor.
@@ -225,7 +412,7 @@ impl Registry {
             s.write_token = token;
         }
         let after = kind(s);
-        self.note(index, before, after);
+        self.note(slots, index, before, after);
         Ok(())
     }
 
@@ -254,7 +441,7 @@ impl Registry {
         s.ready &= !(d | d << 2);
         let after = kind(s);
         let unqueue = s.in_ready != 0 && s.ready == 0;
-        self.note(index, before, after);
+        self.note(slots, index, before, after);
         if unqueue {
             self.unlink_ready(slots, index);
         }
@@ -319,7 +506,7 @@ impl Registry {
             }
             self.ready_tail = index;
         }
-        self.note(index, before, after);
+        self.note(slots, index, before, after);
         fire.count_ones()
     }
 
@@ -378,9 +565,21 @@ impl Registry {
     /// Records what the host's event queue now watches for slot `index`
     /// (checked with the kernel: no longer stale).
     pub fn set_kernel_state(&mut self, slots: &mut [IoSlot], index: u32, fd: i32, dirs: u32) {
+        let Some(old) = slots.get(index as usize).map(|s| s.kernel_fd) else {
+            return;
+        };
+        if old != fd {
+            if old >= 0 {
+                chain_remove(slots, Table::Fd, fd_key(old), index);
+            }
+            if fd >= 0 {
+                chain_insert(slots, Table::Fd, fd_key(fd), index);
+            }
+        }
         if let Some(s) = slots.get_mut(index as usize) {
             s.kernel_fd = fd;
             s.kernel_dirs = (dirs & (READ | WRITE)) as u8;
+            s.direct_waits = 0;
         }
     }
 
@@ -388,23 +587,57 @@ impl Registry {
     /// event queue watch on `fd` (several objects may share one fd; the
     /// kernel has one registration per fd). Stale slots do not count.
     pub fn watched_on(&self, slots: &[IoSlot], fd: i32, except: u32) -> u32 {
+        chain(slots, Table::Fd, fd_key(fd))
+            .filter(|&i| i != except)
+            .filter_map(|i| slots.get(i as usize))
+            .filter(|s| s.kernel_dirs & KERNEL_STALE == 0 && s.kernel_fd == fd)
+            .fold(0, |acc, s| acc | watched(s).1)
+    }
+
+    /// How many waits in a row polled slot `index`'s fd directly (ppoll) in
+    /// place of checking its stale registration, without its firing.
+    pub fn direct_waits(&self, slots: &[IoSlot], index: u32) -> u32 {
         slots
-            .iter()
-            .take(self.hwm as usize)
-            .enumerate()
-            .filter(|&(i, s)| i != except as usize && s.kernel_dirs & KERNEL_STALE == 0)
-            .filter(|(_, s)| s.kernel_fd == fd)
-            .fold(0, |acc, (_, s)| acc | watched(s).1)
+            .get(index as usize)
+            .map_or(0, |s| u32::from(s.direct_waits))
+    }
+
+    /// Sets [`Registry::direct_waits`] of slot `index`.
+    pub fn set_direct_waits(&mut self, slots: &mut [IoSlot], index: u32, n: u32) {
+        if let Some(s) = slots.get_mut(index as usize) {
+            s.direct_waits = u8::try_from(n).unwrap_or(u8::MAX);
+        }
+    }
+
+    /// Lists slot `index` as changed, so that the next wait looks at it again.
+    pub fn touch(&mut self, slots: &mut [IoSlot], index: u32) {
+        self.mark_changed(slots, index);
     }
 
     /// Fires `events` for every slot waiting on `fd` through the host's
-    /// event queue. Returns how many directions fired.
+    /// event queue. The event disabled the fd's registration (one-shot), so
+    /// every slot on it becomes stale and changed. Returns how many
+    /// directions fired.
     pub fn fire_fd(&mut self, slots: &mut [IoSlot], fd: i32, events: u32) -> u32 {
         let mut fired = 0;
-        for i in 0..self.hwm {
-            let waits = slots
-                .get(i as usize)
-                .is_some_and(|s| s.kernel_fd == fd && want(s).0 == fd);
+        // Firing changes no fd chain: walk it by its links.
+        let mut cur = slots
+            .get(bucket(fd_key(fd), slots.len()))
+            .map_or(0, |s| s.head(Table::Fd));
+        for _ in 0..slots.len() {
+            let Some(i) = cur.checked_sub(1) else { break };
+            let Some(s) = slots.get(i as usize) else {
+                break;
+            };
+            cur = s.fd_next;
+            if s.kernel_fd != fd {
+                continue;
+            }
+            let waits = want(s).0 == fd;
+            if let Some(s) = slots.get_mut(i as usize) {
+                mark_stale(s);
+            }
+            self.mark_changed(slots, i);
             if waits {
                 fired += self.fire(slots, i, events);
             }
@@ -418,7 +651,9 @@ impl Registry {
         Some((s.handle, s.fd, u32::from(s.armed)))
     }
 
-    /// Copies the registry's storage into `new`. Slot indices stay valid.
+    /// Copies the registry's storage into `new` (every element of it is
+    /// written). Slot indices stay valid; the hash tables are rebuilt for
+    /// the new number of buckets.
     pub fn relocate(&self, old: &[IoSlot], new: &mut [IoSlot]) -> Result<(), IoError> {
         let hwm = self.hwm as usize;
         if new.len() < hwm || u32::try_from(new.len()).is_err() {
@@ -428,60 +663,81 @@ impl Registry {
         new.get_mut(..hwm)
             .ok_or(IoError::Invalid)?
             .copy_from_slice(src);
+        for s in new.iter_mut() {
+            s.handle_bucket = 0;
+            s.fd_bucket = 0;
+        }
+        for s in new.iter_mut().skip(hwm) {
+            *s = IoSlot::default();
+        }
+        for i in 0..self.hwm {
+            let Some(s) = new.get(i as usize).copied() else {
+                continue;
+            };
+            if in_use(&s) {
+                chain_insert(new, Table::Handle, s.handle, i);
+            }
+            if s.kernel_fd >= 0 {
+                chain_insert(new, Table::Fd, fd_key(s.kernel_fd), i);
+            }
+        }
         Ok(())
     }
 
     fn find(&self, slots: &[IoSlot], handle: u64) -> Option<u32> {
-        slots
-            .iter()
-            .take(self.hwm as usize)
-            .position(|s| (s.armed != 0 || s.ready != 0 || s.in_ready != 0) && s.handle == handle)
-            .and_then(|i| u32::try_from(i).ok())
+        chain(slots, Table::Handle, handle)
+            .find(|&i| slots.get(i as usize).is_some_and(|s| s.handle == handle))
     }
 
     fn alloc(&mut self, slots: &mut [IoSlot], handle: u64) -> Result<u32, IoError> {
-        // A freed slot may still be watched by the host's event queue.
-        let (index, kernel_fd, kernel_dirs) = if self.free != NONE {
+        let index = if self.free != NONE {
             let i = self.free;
             let s = slots.get(i as usize).ok_or(IoError::Full)?;
             self.free = s.next;
-            (i, s.kernel_fd, s.kernel_dirs)
+            i
         } else {
             let cap = u32::try_from(slots.len()).unwrap_or(NONE - 1).min(NONE - 1);
             if self.hwm >= cap {
                 return Err(IoError::Full);
             }
+            // A slot never used: nothing of its own to keep but its buckets.
+            let s = slots.get_mut(self.hwm as usize).ok_or(IoError::Full)?;
+            *s = IoSlot {
+                handle_bucket: s.handle_bucket,
+                fd_bucket: s.fd_bucket,
+                ..IoSlot::default()
+            };
             self.hwm += 1;
-            (self.hwm - 1, -1, 0)
+            self.hwm - 1
         };
+        // A freed slot may still be watched by the host's event queue and
+        // listed as changed: those stay.
         let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
-        *s = IoSlot {
-            handle,
-            fd: -1,
-            next: NONE,
-            kernel_fd,
-            kernel_dirs,
-            ..IoSlot::default()
-        };
+        s.handle = handle;
+        s.fd = -1;
+        s.next = NONE;
+        chain_insert(slots, Table::Handle, handle, index);
         self.len += 1;
         Ok(index)
     }
 
     /// Frees the slot if nothing is armed, pending or queued in it.
     fn release_if_idle(&mut self, slots: &mut [IoSlot], index: u32) {
+        let Some(s) = slots.get(index as usize) else {
+            return;
+        };
+        if in_use(s) {
+            return;
+        }
+        chain_remove(slots, Table::Handle, s.handle, index);
         let Some(s) = slots.get_mut(index as usize) else {
             return;
         };
-        if s.armed != 0 || s.ready != 0 || s.in_ready != 0 {
-            return;
-        }
-        *s = IoSlot {
-            next: self.free,
-            fd: -1,
-            kernel_fd: s.kernel_fd,
-            kernel_dirs: s.kernel_dirs,
-            ..IoSlot::default()
-        };
+        s.handle = 0;
+        s.read_token = 0;
+        s.write_token = 0;
+        s.fd = -1;
+        s.next = self.free;
         self.free = index;
         self.len -= 1;
     }
@@ -583,6 +839,94 @@ mod tests {
         r.arm(&mut big, 2, 4, READ, 2).unwrap();
         assert_eq!(r.len(), 2);
         assert_eq!(r.fd_count(), 2);
+    }
+
+    /// Every object found by handle and every fd's waiters by fd, with
+    /// many objects in few or many buckets, before and after a move into
+    /// storage of another size (the tables are rebuilt for it).
+    #[test]
+    fn hash_tables_find_every_object_and_fd() {
+        let sizes: &[(usize, usize, usize)] = if cfg!(miri) {
+            &[(1, 1, 3), (7, 8, 8), (40, 40, 61)]
+        } else {
+            &[(1, 1, 3), (7, 8, 8), (300, 300, 1000), (1000, 1024, 1537)]
+        };
+        for &(n, cap, bigger) in sizes {
+            let mut s = storage(cap);
+            let mut r = Registry::new();
+            // Handles like pointers (16-aligned), fds dense and shared in pairs.
+            let handle = |i: u64| 0x7f00_0000_0000 + i * 16;
+            let fd = |i: u64| (i / 2) as i32 + 3;
+            for i in 0..n as u64 {
+                r.arm(&mut s, handle(i), fd(i), READ, i).unwrap();
+            }
+            for i in 0..n as u32 {
+                let (want, _) = r.kernel_state(&s, i).unwrap();
+                r.set_kernel_state(&mut s, i, want.0, want.1);
+            }
+            let mut big = storage(bigger);
+            r.relocate(&s, &mut big).unwrap();
+            for slots in [&mut s, &mut big] {
+                for i in 0..n as u64 {
+                    assert_eq!(r.find(slots, handle(i)), Some(i as u32));
+                    // Its fd's other object, if any: i ^ 1.
+                    let shared = (i ^ 1) < n as u64;
+                    let others = r.watched_on(slots, fd(i), i as u32);
+                    assert_eq!(others, if shared { READ } else { 0 });
+                }
+                assert_eq!(r.find(slots, handle(n as u64)), None);
+            }
+            // One event wakes exactly the waiters of its fd.
+            let mut woken = Vec::new();
+            for f in (0..n as u64)
+                .map(fd)
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let fired = r.fire_fd(&mut big, f, READ);
+                let mut got = Vec::new();
+                while let Some(x) = r.take_ready(&mut big) {
+                    got.push(x.token);
+                }
+                assert_eq!(fired as usize, got.len());
+                assert!(got.iter().all(|&t| fd(t) == f), "fd {f}: {got:?}");
+                woken.extend(got);
+            }
+            woken.sort_unstable();
+            assert_eq!(woken, (0..n as u64).collect::<Vec<_>>());
+            assert_eq!(r.len(), 0);
+            // Freed slots are found again by their new handles.
+            for i in 0..n as u64 {
+                r.arm(&mut big, handle(i + 5000), -1, WRITE, i).unwrap();
+            }
+            for i in 0..n as u64 {
+                assert_eq!(r.disarm(&mut big, handle(i + 5000), WRITE), Ok(i));
+            }
+            assert_eq!(r.len(), 0);
+        }
+    }
+
+    #[test]
+    fn changed_slots_are_taken_once_each() {
+        let mut s = storage(8);
+        let mut r = Registry::new();
+        r.arm(&mut s, 1, 3, READ, 1).unwrap();
+        r.arm(&mut s, 1, 3, WRITE, 2).unwrap();
+        r.arm(&mut s, 2, 4, READ, 3).unwrap();
+        let mut got = Vec::new();
+        while let Some(i) = r.pop_changed(&mut s) {
+            got.push(i);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+        assert_eq!(r.pop_changed(&mut s), None);
+        r.mark_all_changed(&mut s);
+        r.fire(&mut s, 1, READ);
+        let mut got = Vec::new();
+        while let Some(i) = r.pop_changed(&mut s) {
+            got.push(i);
+        }
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
     }
 
     #[test]

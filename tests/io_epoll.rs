@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::mem::MaybeUninit;
-use std::os::unix::io::AsRawFd;
+use std::os::unix::io::{AsRawFd, FromRawFd, IntoRawFd};
 use std::os::unix::net::UnixStream;
 use uaio::ffi::*;
 use uaio::poll::IoSlot;
@@ -179,6 +179,19 @@ fn an_fd_the_kernel_refuses_wakes_its_waiter() {
     );
 }
 
+/// Closes `old`'s file and opens a new socket at the same fd number (dup2
+/// does both at once, so no test running beside can take the number in
+/// between): the new socket and its peer.
+fn reuse_fd(old: UnixStream) -> (UnixStream, UnixStream) {
+    let fd = old.into_raw_fd();
+    let (b, peer) = UnixStream::pair().unwrap();
+    // SAFETY: both fds are open; `fd` is ours (taken from `old`).
+    assert_eq!(unsafe { libc::dup2(b.as_raw_fd(), fd) }, fd);
+    drop(b);
+    // SAFETY: `fd` is open and owned by nothing else now.
+    (unsafe { UnixStream::from_raw_fd(fd) }, peer)
+}
+
 /// A registry in epoll mode: `N` quiet sockets armed for READ (handles
 /// 1000..), kept open by the caller.
 fn epoll_mode() -> (Reg, Vec<(UnixStream, UnixStream)>) {
@@ -243,9 +256,8 @@ fn a_reused_fd_number_is_watched() {
         let mut tok = 0;
         assert_eq!(uaio_io_disarm(reg.p(), 1, UAIO_READ, &mut tok), UAIO_OK);
     }
-    drop(a);
-    let (b, mut b_peer) = UnixStream::pair().unwrap();
-    assert_eq!(b.as_raw_fd(), fd, "the kernel hands out the lowest free fd");
+    let (b, mut b_peer) = reuse_fd(a);
+    assert_eq!(b.as_raw_fd(), fd);
     for handle in [2, 1] {
         // SAFETY: initialised registry.
         unsafe {
@@ -255,6 +267,72 @@ fn a_reused_fd_number_is_watched() {
         assert_eq!(reg.wait(1_000_000), 1, "handle {handle}");
         assert_eq!(reg.take_all(), BTreeSet::from([(handle, UAIO_READ)]));
         let mut buf = [0u8; 8];
+        let _ = (&b).read(&mut buf).unwrap();
+    }
+}
+
+/// A socket that fires and waits again is polled directly by the next wait
+/// (no epoll_ctl), and its registration is checked only if it still waits
+/// after that. Its fd closed and the number reused in between: the new
+/// socket is watched either way, never the closed one, and a wait that
+/// is not ready yet ends at its timeout, not early.
+#[test]
+#[cfg_attr(miri, ignore = "calls the host's epoll and sockets")]
+fn a_refired_socket_is_polled_directly_then_checked() {
+    let (mut reg, _quiet) = epoll_mode();
+    let (a, mut a_peer) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    let mut buf = [0u8; 8];
+    // SAFETY (each block): an initialised registry.
+    // Several rounds of a request-response exchange on one socket.
+    for round in 0..5u64 {
+        assert_eq!(
+            unsafe { uaio_io_arm(reg.p(), 1, fd, UAIO_READ, round) },
+            UAIO_OK
+        );
+        assert_eq!(reg.wait(0), 0, "round {round}: nothing to read yet");
+        a_peer.write_all(b"x").unwrap();
+        assert_eq!(reg.wait(1_000_000), 1, "round {round}");
+        assert_eq!(reg.take_all(), BTreeSet::from([(round, UAIO_READ)]));
+        let _ = (&a).read(&mut buf).unwrap();
+    }
+    // It fired: it waits again, then its fd closes and the number is reused
+    // before the (direct) wait.
+    assert_eq!(
+        unsafe { uaio_io_arm(reg.p(), 1, fd, UAIO_READ, 50) },
+        UAIO_OK
+    );
+    let (b, mut b_peer) = reuse_fd(a);
+    assert_eq!(b.as_raw_fd(), fd);
+    let t0 = std::time::Instant::now();
+    assert_eq!(reg.wait(20_000), 0, "the new socket is quiet");
+    assert!(t0.elapsed() >= std::time::Duration::from_micros(20_000));
+    // Still waiting: this wait checks the registration (the old one is
+    // gone with the closed file) and watches the new socket through epoll.
+    b_peer.write_all(b"y").unwrap();
+    assert_eq!(reg.wait(1_000_000), 1);
+    assert_eq!(reg.take_all(), BTreeSet::from([(50, UAIO_READ)]));
+    let _ = (&b).read(&mut buf).unwrap();
+    // And a hang-up of the peer wakes a direct waiter too.
+    for tok in [60, 61] {
+        assert_eq!(
+            unsafe { uaio_io_arm(reg.p(), 1, fd, UAIO_READ, tok) },
+            UAIO_OK
+        );
+        if tok == 60 {
+            b_peer.write_all(b"z").unwrap();
+        } else {
+            drop(std::mem::replace(
+                &mut b_peer,
+                UnixStream::pair().unwrap().0,
+            ));
+        }
+        assert_eq!(reg.wait(1_000_000), 1);
+        let got = reg.take_all();
+        assert_eq!(got.len(), 1);
+        let (t, ev) = *got.iter().next().unwrap();
+        assert_eq!(t, tok);
+        assert_ne!(ev & UAIO_READ, 0, "events {ev:#x}");
         let _ = (&b).read(&mut buf).unwrap();
     }
 }

@@ -56,7 +56,9 @@ pub(super) unsafe fn parts<'a>(
 
 /// Makes `r` an empty registry over `cap` slots and, where the host wait is
 /// used, `cap` pollfds of scratch (`pollfds` may be NULL on targets that
-/// wait through port hooks only).
+/// wait through port hooks only). Writes every slot: what the storage held
+/// does not matter. Slot `i` also holds bucket `i` of the registry's hash
+/// tables (by object and by fd), so lookups cost O(1) however many wait.
 ///
 /// # Safety
 /// `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid
@@ -70,6 +72,11 @@ pub unsafe extern "C" fn uaio_io_init(
 ) -> i32 {
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
+    }
+    // Free slots and empty hash buckets, whatever the storage held.
+    for i in 0..cap as usize {
+        // SAFETY: `slots` is valid for `cap` elements by contract.
+        unsafe { slots.add(i).write(IoSlot::default()) };
     }
     // SAFETY: checked non-NULL; valid by contract.
     unsafe {
@@ -172,6 +179,10 @@ pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
     super::wait::close_event_queue(r.epfd);
     r.epfd = -1;
     r.core = Registry::new();
+    // SAFETY: storage given at init/move, valid by contract.
+    if let Some(slots) = unsafe { slice_mut(r.slots, r.cap) } {
+        slots.fill(IoSlot::default());
+    }
     UAIO_OK
 }
 
@@ -195,7 +206,8 @@ pub unsafe extern "C" fn uaio_io_capacity(r: *const uaio_io) -> u32 {
     unsafe { r.as_ref() }.map_or(0, |r| r.cap)
 }
 
-/// Moves the registry into `cap` slots (and pollfds) of new storage;
+/// Moves the registry into `cap` slots (and pollfds) of new storage (every
+/// slot of it written, its hash tables rebuilt for `cap` buckets);
 /// `UAIO_ETOOSMALL` if they cannot hold every slot ever handed out (handles are slot indices) (nothing changes).
 ///
 /// # Safety

@@ -10,7 +10,7 @@ use static_assertions::const_assert_eq;
 /// Bytes of one `uaio_timer_slot`, on every target.
 pub const UAIO_TIMER_SLOT_SIZE: usize = 40;
 /// Bytes of one `uaio_io_slot`, on every target.
-pub const UAIO_IO_SLOT_SIZE: usize = 40;
+pub const UAIO_IO_SLOT_SIZE: usize = 64;
 
 const P: usize = size_of::<usize>();
 
@@ -25,8 +25,8 @@ const_assert_eq!(align_of::<uaio_clock>(), 8);
 // Pointer, u32, then 8-aligned state of 24 bytes.
 const_assert_eq!(size_of::<uaio_timerq>(), if P == 8 { 40 } else { 32 });
 const_assert_eq!(align_of::<uaio_timerq>(), 8);
-// Two pointers, u32, i32, then nine u32.
-const_assert_eq!(size_of::<uaio_io>(), if P == 8 { 64 } else { 52 });
+// Two pointers, u32, i32, then eight u32.
+const_assert_eq!(size_of::<uaio_io>(), if P == 8 { 56 } else { 48 });
 const_assert_eq!(align_of::<uaio_io>(), P);
 const_assert_eq!(size_of::<uaio_port_hooks>(), 3 * P);
 // An 8-aligned key, then three pointers.

@@ -133,8 +133,7 @@ unsafe fn host_wait(
         if *epfd < 0 {
             // SAFETY: no pointers involved.
             *epfd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-            core.take_changed();
-            core.mark_all_changed();
+            core.mark_all_changed(slots);
         }
         if *epfd >= 0 {
             let mut fired = epoll::wait(*epfd, core, slots, timeout)?;
@@ -302,10 +301,18 @@ pub(super) fn close_event_queue(epfd: i32) {
 /// per wait. Its registrations follow the registry's armed fds, brought up to
 /// date before each wait. The kernel keeps one registration per fd, so
 /// objects that share an fd share it: it watches the union of their
-/// directions, and its events (which carry the fd) wake each of them. A
-/// registration whose waiter went away is checked with the kernel before it
-/// is trusted again (one epoll_ctl), because the fd may have been closed
-/// and its number reused by a file that the set does not watch.
+/// directions, and its events (which carry the fd) wake each of them.
+/// Registrations are one-shot: an event disables the fd's registration.
+///
+/// A registration whose waiter went away (fired or disarmed) is stale: the
+/// fd may have been closed and its number reused by a file that the set
+/// does not watch. When such a slot waits again on the same fd, the waits
+/// poll that fd themselves, beside the epoll fd, in one ppoll (which takes
+/// the fd afresh, as the ppoll path does); only if it is still waiting after
+/// DIRECT_WAITS of them is its registration checked and re-enabled (one
+/// epoll_ctl). So a socket that fires every wait or two, as in a
+/// request-response exchange, costs no epoll_ctl at all, and an idle one
+/// costs nothing per wait.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll {
     use super::super::{UAIO_EINTR, UAIO_EIO};
@@ -315,6 +322,12 @@ mod epoll {
     /// registrations up to date.
     pub const FROM_FDS: u32 = 32;
     const BATCH: usize = 64;
+    /// At most this many stale slots are polled directly in one wait; the
+    /// others have their registrations checked at once.
+    const DIRECT: usize = 8;
+    /// Waits in a row that poll a stale slot directly before its
+    /// registration is checked.
+    const DIRECT_WAITS: u32 = 4;
 
     /// The kernel's timespec (64-bit on every Linux ABI).
     #[repr(C)]
@@ -336,6 +349,9 @@ mod epoll {
         if dirs & WRITE != 0 {
             events |= libc::EPOLLOUT as u32;
         }
+        if events != 0 {
+            events |= libc::EPOLLONESHOT as u32;
+        }
         let mut ev = libc::epoll_event {
             events,
             u64: fd as u64,
@@ -345,16 +361,35 @@ mod epoll {
     }
 
     /// Brings the epoll set up to date with the armed fds; an fd the kernel
-    /// refuses (closed) wakes its waiter with ERROR.
-    fn sync(epfd: i32, core: &mut Registry, slots: &mut [IoSlot]) -> u32 {
+    /// refuses (closed) wakes its waiter with ERROR. Stale slots that wait on
+    /// their registration's fd again go into `direct` (up to DIRECT; their
+    /// count is returned beside the fired count) to be polled directly.
+    fn sync(
+        epfd: i32,
+        core: &mut Registry,
+        slots: &mut [IoSlot],
+        direct: &mut [u32; DIRECT],
+    ) -> (u32, usize) {
         let mut fired = 0;
-        for i in core.take_changed() {
+        let mut nd = 0;
+        while let Some(i) = core.pop_changed(slots) {
             let Some((want, have)) = core.kernel_state(slots, i) else {
                 continue;
             };
             let stale = core.kernel_stale(slots, i);
             if want == have && !stale {
                 continue;
+            }
+            if stale
+                && want.0 >= 0
+                && want.0 == have.0
+                && core.direct_waits(slots, i) < DIRECT_WAITS
+            {
+                if let Some(d) = direct.get_mut(nd) {
+                    *d = i;
+                    nd += 1;
+                    continue;
+                }
             }
             // This slot's directions leave the registration of its old fd
             // (which is gone already if the fd was closed).
@@ -390,7 +425,7 @@ mod epoll {
                 core.set_kernel_state(slots, i, want.0, want.1);
             }
         }
-        fired
+        (fired, nd)
     }
 
     pub fn wait(
@@ -399,8 +434,115 @@ mod epoll {
         slots: &mut [IoSlot],
         timeout_us: i64,
     ) -> Result<u32, i32> {
-        let mut fired = sync(epfd, core, slots);
+        let mut direct = [0u32; DIRECT];
+        let (mut fired, nd) = sync(epfd, core, slots, &mut direct);
         let timeout_us = if fired > 0 { 0 } else { timeout_us };
+        let direct = direct.get(..nd).unwrap_or(&[]);
+        let result = if direct.is_empty() {
+            collect(epfd, core, slots, timeout_us)
+        } else {
+            poll_direct(epfd, core, slots, direct, timeout_us)
+        };
+        // Counts the waits a direct slot went without firing; the next wait
+        // looks at it again.
+        for &i in direct {
+            let waits = core
+                .kernel_state(slots, i)
+                .is_some_and(|(want, _)| want.0 >= 0);
+            let n = if waits {
+                core.direct_waits(slots, i) + 1
+            } else {
+                0
+            };
+            core.set_direct_waits(slots, i, n);
+            core.touch(slots, i);
+        }
+        fired += result?;
+        Ok(fired)
+    }
+
+    /// One ppoll over the epoll fd and the direct slots' fds; then the epoll
+    /// set's events if it has any.
+    fn poll_direct(
+        epfd: i32,
+        core: &mut Registry,
+        slots: &mut [IoSlot],
+        direct: &[u32],
+        timeout_us: i64,
+    ) -> Result<u32, i32> {
+        let idle = libc::pollfd {
+            fd: -1,
+            events: 0,
+            revents: 0,
+        };
+        let mut fds = [idle; DIRECT + 1];
+        if let Some(p) = fds.first_mut() {
+            *p = libc::pollfd {
+                fd: epfd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+        }
+        for (p, &i) in fds.iter_mut().skip(1).zip(direct) {
+            if let Some((_, fd, armed)) = core.armed_at(slots, i) {
+                let mut events = 0;
+                if armed & READ != 0 {
+                    events |= libc::POLLIN;
+                }
+                if armed & WRITE != 0 {
+                    events |= libc::POLLOUT;
+                }
+                *p = libc::pollfd {
+                    fd,
+                    events,
+                    revents: 0,
+                };
+            }
+        }
+        let n = direct.len() + 1;
+        // SAFETY: `fds` holds DIRECT + 1 >= n pollfds.
+        let rc = unsafe { super::sys_poll(fds.as_mut_ptr(), n, timeout_us) };
+        if rc < 0 {
+            return Err(if errno() == libc::EINTR {
+                UAIO_EINTR
+            } else {
+                UAIO_EIO
+            });
+        }
+        let mut fired = 0;
+        for (p, &i) in fds.iter().skip(1).zip(direct) {
+            let Some((_, fd, armed)) = core.armed_at(slots, i) else {
+                continue;
+            };
+            if fd != p.fd {
+                continue;
+            }
+            let mut ev = 0;
+            if p.revents & libc::POLLIN != 0 {
+                ev |= READ;
+            }
+            if p.revents & libc::POLLOUT != 0 {
+                ev |= WRITE;
+            }
+            if p.revents & (libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 {
+                ev |= ERROR;
+            }
+            fired += core.fire(slots, i, ev & (armed | ERROR));
+        }
+        if fds.first().is_some_and(|p| p.revents != 0) {
+            fired += collect(epfd, core, slots, 0)?;
+        }
+        Ok(fired)
+    }
+
+    /// Waits on the epoll set at most `timeout_us` and fires its events.
+    fn collect(
+        epfd: i32,
+        core: &mut Registry,
+        slots: &mut [IoSlot],
+        timeout_us: i64,
+    ) -> Result<u32, i32> {
+        let mut fired = 0;
         let mut events = [libc::epoll_event { events: 0, u64: 0 }; BATCH];
         let ts = KernelTimespec {
             tv_sec: timeout_us / 1_000_000,

@@ -51,7 +51,7 @@ ALIGN_PROBE(uaio_nodeq);
 #define PTR_IS_64 (sizeof(void *) == 8)
 
 STATIC_ASSERT(UAIO_TIMER_SLOT_SIZE == 40, timer_slot_size_const);
-STATIC_ASSERT(UAIO_IO_SLOT_SIZE == 40, io_slot_size_const);
+STATIC_ASSERT(UAIO_IO_SLOT_SIZE == 64, io_slot_size_const);
 STATIC_ASSERT(sizeof(uaio_timer_slot) == UAIO_TIMER_SLOT_SIZE, timer_slot_size);
 STATIC_ASSERT(ALIGNOF(uaio_timer_slot) == 8, timer_slot_align);
 STATIC_ASSERT(sizeof(uaio_io_slot) == UAIO_IO_SLOT_SIZE, io_slot_size);
@@ -73,7 +73,7 @@ STATIC_ASSERT(sizeof(uaio_clock) == 24, clock_size);
 STATIC_ASSERT(ALIGNOF(uaio_clock) == 8, clock_align);
 STATIC_ASSERT(sizeof(uaio_timerq) == (PTR_IS_64 ? 40 : 32), timerq_size);
 STATIC_ASSERT(ALIGNOF(uaio_timerq) == 8, timerq_align);
-STATIC_ASSERT(sizeof(uaio_io) == (PTR_IS_64 ? 64 : 52), io_size);
+STATIC_ASSERT(sizeof(uaio_io) == (PTR_IS_64 ? 56 : 48), io_size);
 STATIC_ASSERT(ALIGNOF(uaio_io) == sizeof(void *), io_align);
 STATIC_ASSERT(sizeof(uaio_port_hooks) == 3 * sizeof(void *), hooks_size);
 STATIC_ASSERT(ALIGNOF(uaio_port_hooks) == sizeof(void *), hooks_align);
