@@ -57,7 +57,6 @@ def parse_args(argv):
     ap.add_argument("--out", default="build/difftest", help="where failing programs are written")
     ap.add_argument("--only", default=None, help="run only the programs of these indexes (comma-separated)")
     ap.add_argument("--scenes", default=None, help="comma-separated scene functions to draw from (default: all)")
-    ap.add_argument("--bare-pipes", action="store_true", help="also fd-less streams without readinto (gen.FDLESS_BARE)")
     ap.add_argument("--max-report", type=int, default=10, help="divergences shown in full")
     return ap.parse_args(argv)
 
@@ -163,7 +162,6 @@ def main(argv=None):
     a = parse_args(argv)
     seed = a.seed if a.seed is not None else int(time.time()) % 100000
     allowed = set(a.scenes.split(",")) if a.scenes else None
-    gen.FDLESS_BARE = gen.FDLESS_BARE or a.bare_pipes
     t0 = time.time()
     only = set(int(x) for x in a.only.split(",")) if a.only else None
     progs = make_programs(seed, a.n, only, allowed)

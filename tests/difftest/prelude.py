@@ -81,11 +81,9 @@ if MPY:
         # return None when they would block (as machine.UART and drivers on
         # io.IOBase do). Two objects, as the two fds of os.pipe(): closing
         # the write end is what the read end sees as EOF.
-        # Avoided for now (the fd-less streams topic, reported to the lead):
-        # uaio's Stream.read needs the object's readinto (stock calls read),
-        # and closing a Stream makes another task's wait on the same object
-        # raise EBADF in uaio where stock reads the EOF it reports. So the
-        # ends have readinto and are separate objects.
+        # The ends are separate objects: closing a Stream makes another
+        # task's wait on the same object raise EBADF in uaio, where stock
+        # reads the EOF it reports (DIFFERENCES.md, "Closing a stream").
         def __init__(self, p, reading):
             self.p = p
             self.reading = reading
