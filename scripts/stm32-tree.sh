@@ -21,10 +21,10 @@ import sys
 path = sys.argv[1]
 text = open(path).read()
 edits = [
-    ('#include "pendsv.h"\n', '#include "pendsv.h"\n\n// uaio: 32-bit data register access (qemu faults on 16-bit).\n#define UART_DR32(reg) (*(volatile uint32_t *)&(reg))\n'),
-    ("int data = self->uartx->RDR & self->char_mask;", "int data = UART_DR32(self->uartx->RDR) & self->char_mask;"),
-    ("uart->TDR = data;", "UART_DR32(uart->TDR) = data;"),
-    ("int data = self->uartx->RDR; // clears", "int data = UART_DR32(self->uartx->RDR); // clears"),
+    ('#include "pendsv.h"\n', '#include "pendsv.h"\n\n// uaio: 32-bit data register access (qemu faults on 16-bit).\n#include <stddef.h>\n#define UART_DR32(uart, reg) (*(volatile uint32_t *)((uintptr_t)(uart) + offsetof(USART_TypeDef, reg)))\n'),
+    ("int data = self->uartx->RDR & self->char_mask;", "int data = UART_DR32(self->uartx, RDR) & self->char_mask;"),
+    ("uart->TDR = data;", "UART_DR32(uart, TDR) = data;"),
+    ("int data = self->uartx->RDR; // clears", "int data = UART_DR32(self->uartx, RDR); // clears"),
 ]
 for old, new in edits:
     if text.count(old) != 1:
