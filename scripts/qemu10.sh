@@ -39,10 +39,13 @@ missing=$(LD_LIBRARY_PATH= ldd "$work/root/usr/bin/qemu-system-arm" 2>&1 | awk '
 [ -z "$missing" ] || { echo "qemu10: libraries missing from the system: $missing" >&2; exit 1; }
 rm -rf "$DEST" && mkdir -p "$DEST/bin"
 cp -a "$work/root/usr" "$DEST/"
+# Its modules (none are needed headless) are looked for here, never among
+# the system qemu's, which refuse to load into another build.
+mkdir -p "$DEST/usr/lib/qemu-modules"
 cat > "$DEST/bin/qemu-system-arm" <<'SH'
 #!/bin/sh
 here=$(cd "$(dirname "$0")/.." && pwd)
-QEMU_MODULE_DIR=$here/usr/lib/x86_64-linux-gnu/qemu exec "$here/usr/bin/qemu-system-arm" -L "$here/usr/share/qemu" "$@"
+QEMU_MODULE_DIR=$here/usr/lib/qemu-modules exec "$here/usr/bin/qemu-system-arm" -L "$here/usr/share/qemu" "$@"
 SH
 chmod +x "$DEST/bin/qemu-system-arm"
 "$DEST/bin/qemu-system-arm" --version | head -1
