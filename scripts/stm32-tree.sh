@@ -34,3 +34,13 @@ open(path, "w").write(text)
 PY
   echo "stm32-tree: $uart accesses TDR/RDR as 32-bit words"
 fi
+
+# NUCLEO_H743ZI without Ethernet (lwip is not vendored): a copy of the board
+# folder without its MICROPY_HW_ETH_* pins, beside the tree (both images).
+h7=$mpy/ports/stm32/boards/NUCLEO_H743ZI
+noeth=$mpy/../stm32-boards/NUCLEO_H743ZI
+if [ ! -f "$noeth/mpconfigboard.h" ] || [ "$h7/mpconfigboard.h" -nt "$noeth/mpconfigboard.h" ]; then
+  rm -rf "$noeth" && mkdir -p "$(dirname "$noeth")" && cp -r "$h7" "$noeth"
+  grep -v 'MICROPY_HW_ETH_' "$h7/mpconfigboard.h" > "$noeth/mpconfigboard.h"
+  echo "stm32-tree: $noeth: NUCLEO_H743ZI without Ethernet"
+fi
