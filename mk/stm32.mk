@@ -60,9 +60,11 @@ STM32_TEST_TIMEOUT ?= 1200
 stm32_qemu_run = timeout $(STM32_TEST_TIMEOUT) $(abspath $(STM32_QEMU)) -machine b-l475e-iot01a \
 	-nographic -monitor null -serial pty -kernel $1/firmware.elf
 # MicroPython's asyncio suite and the project's tests that need no sockets
-# (as qemu-test selects them).
+# (as qemu-test selects them). Left out: tests/py/sleep_order.py, whose 1000
+# tasks need more than the board's ~85 KiB heap (MemoryError on both images,
+# as on qemu's NETDUINO2).
 STM32_TESTS = $(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \
-	$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py))
+	$(filter-out %/sleep_order.py,$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))
 
 # $1: image folder, $2: result name. The stock image fails the project's
 # tests of uaio's own behaviour: tests/rp2/compare.py judges both runs.
