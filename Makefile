@@ -34,6 +34,7 @@ help:
 	@echo "make test-versions uaio and stock on each MicroPython version, its asyncio suites on both (make matrix-VERSION: one)"
 	@echo "make qemu BOARD=MPS2_AN385|NETDUINO2, make qemu-test BOARD=..., make qemu-test-all"
 	@echo "make rp2 BOARD=RPI_PICO, make rp2-stock, make rp2-test, make rp2-bench  (rp2040js emulator)"
+	@echo "make stm32 BOARD=B_L475E_IOT01A|NUCLEO_F401RE|NUCLEO_G0B1RE|NUCLEO_H743ZI, make stm32-stock, make stm32-test  (qemu 10)"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"

@@ -34,6 +34,16 @@ else ifneq ($(findstring -none-,$(UAIO_CARGO_TARGET)),)
 SRC_USERMOD_C += $(USERMOD_DIR)/../csrc/port_mpevent.c
 CFLAGS_USERMOD += -DUAIO_MPEVENT=1
 endif
+# Thumb-1 (Cortex-M0/M0+: stm32 g0/f0/l0): MicroPython's nlr_push
+# ends in a short branch to nlr_push_tail (+-2 KiB). Under LTO (NUCLEO_G0B1RE)
+# the link places the two wherever its partitions fall, and the code this
+# module adds moved them apart ("relocation truncated to fit:
+# R_ARM_THM_JUMP11 against nlr_push_tail"). The branch is inside nlr_push,
+# not in uaio's calls to it, so MicroPython's own switch for this is set: a
+# long jump (a few bytes, one load per nlr_push).
+ifeq ($(UAIO_CARGO_TARGET),thumbv6m-none-eabi)
+CFLAGS_USERMOD += -DMICROPY_NLR_THUMB_USE_LONG_JUMP=1
+endif
 # Defines the port itself reads (e.g. its clock), from the caller's make.
 CFLAGS_USERMOD += $(UAIO_PORT_CFLAGS)
 

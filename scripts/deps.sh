@@ -49,4 +49,8 @@ fi
 if ! grep -q '"version": "1.4.1"' "$rp2_dir/node_modules/rp2040js/package.json" 2>/dev/null; then
   (cd "$rp2_dir" && npm ci --no-audit --no-fund --silent)
 fi
+
+# make stm32-test: qemu-system-arm 10 (bookworm-backports), unpacked into
+# build/qemu10 beside the system's qemu (scripts/qemu10.sh; skipped when there).
+bash "$(dirname "$0")/qemu10.sh" "$(dirname "$0")/../build/qemu10"
 echo "deps: ok"

@@ -43,7 +43,10 @@ def main():
         baseline = run(fresh)
         print(baseline, end="")
         want = "order [10, 20, 30, 40, 50] on time True"
-        if want not in baseline or c_state not in baseline or "STALE" in baseline:
+        # counts() may make the default loop on first need (loop.c): a fresh,
+        # empty scheduler is as good as none; A's would show its tasks.
+        fresh_c = c_state in baseline or (not stock and "C state (0, 0, 0)" in baseline)
+        if want not in baseline or not fresh_c or "STALE" in baseline:
             print("soft-reset: the baseline run is wrong")
             return 1
         for cycle in range(CYCLES):

@@ -4,7 +4,7 @@
 Prints each one's counts; fails if a test that passed on stock did not pass
 on uaio, or if any test failed on uaio.
 
-usage: compare.py <stock _results.json> <uaio _results.json>
+usage: compare.py <stock _results.json> <uaio _results.json> [name, default rp2]
 """
 import json
 import sys
@@ -22,8 +22,9 @@ def counts(results):
 
 def main():
     stock, uaio = load(sys.argv[1]), load(sys.argv[2])
-    print("rp2 stock: %d tests: %s" % (len(stock), counts(stock)))
-    print("rp2 uaio:  %d tests: %s" % (len(uaio), counts(uaio)))
+    name = sys.argv[3] if len(sys.argv) > 3 else "rp2"
+    print("%s stock: %d tests: %s" % (name, len(stock), counts(stock)))
+    print("%s uaio:  %d tests: %s" % (name, len(uaio), counts(uaio)))
     lost = sorted(t for t, s in stock.items() if s == "pass" and uaio.get(t) != "pass")
     failed = sorted(t for t, s in uaio.items() if s == "fail")
     for t in lost:

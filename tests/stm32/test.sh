@@ -92,6 +92,17 @@ wait_case "qemu: SysTick and WFI" "port_cortexm.c -DUAIO_CORTEXM=1 $PWD/target/t
 wait_case "CARGO_TARGET_DIR is where the archive is" "port_mpevent.c -DUAIO_MPEVENT=1 $(cd "$OUT" && pwd)/ctd/thumbv6m-none-eabi/release/libuaio.a" \
 	UAIO_CARGO_TARGET=thumbv6m-none-eabi CARGO_TARGET_DIR="$OUT/ctd"
 
+# Thumb-1 only: MicroPython's long jump from nlr_push to nlr_push_tail (the
+# short one does not reach under NUCLEO_G0B1RE's LTO with uaio linked in).
+nlr_pick() {
+	make --no-print-directory -s -f port/micropython.mk USERMOD_DIR="$PWD/port" BUILD="$OUT/wp" \
+		--eval 'uaio-show: ; @echo "$(filter -DMICROPY_NLR_%,$(CFLAGS_USERMOD))"' uaio-show "$@" 2>&1 | tail -1
+}
+[[ $(nlr_pick CMSIS_MCU=STM32G0B1xx MCU_SERIES=g0) == "-DMICROPY_NLR_THUMB_USE_LONG_JUMP=1" ]] \
+	&& ok "nlr: g0 (thumbv6m) gets MICROPY_NLR_THUMB_USE_LONG_JUMP=1" || ko "nlr: g0: '$(nlr_pick CMSIS_MCU=STM32G0B1xx MCU_SERIES=g0)'"
+[[ -z $(nlr_pick CMSIS_MCU=STM32F405xx MCU_SERIES=f4) ]] \
+	&& ok "nlr: f4 (thumbv7em) keeps MicroPython's short branch" || ko "nlr: f4: '$(nlr_pick CMSIS_MCU=STM32F405xx MCU_SERIES=f4)'"
+
 # loop.c's choice of the hook: a target with none is a compile error, and a
 # build that names a wait without its file is a link error.
 sed -n '/^\/\/ The idle wait: one per kind of host/,/^#endif/p' csrc/loop.c >"$OUT/hook.h"

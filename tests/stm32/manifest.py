@@ -1,0 +1,5 @@
+# The stm32 port's manifest (boards/manifest.py) with uaio's package in place
+# of extmod/asyncio.
+include("../../port/manifest.py")
+require("dht")
+require("onewire")
