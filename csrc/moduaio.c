@@ -280,14 +280,19 @@ static mp_obj_t mod_io_close(mp_obj_t obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_io_close_obj, mod_io_close);
 
-// park(q): an awaitable that parks the current task in WaitQueue `q`.
-static mp_obj_t mod_park(mp_obj_t q) {
-    if (!mp_obj_is_type(q, &uaio_waitq_type)) {
+// park(q[, owner, name]): an awaitable that parks the current task in
+// WaitQueue `q`; made by owner.name() (Event.wait ...), which is asked again
+// when it is awaited later than made.
+static mp_obj_t mod_park(size_t n_args, const mp_obj_t *args) {
+    if (!mp_obj_is_type(args[0], &uaio_waitq_type)) {
         mp_raise_TypeError(MP_ERROR_TEXT("expected a WaitQueue"));
     }
-    return uaio_park(MP_OBJ_TO_PTR(q));
+    if (n_args == 2) {
+        mp_raise_TypeError(MP_ERROR_TEXT("an owner needs a method name"));
+    }
+    return uaio_park(MP_OBJ_TO_PTR(args[0]), n_args > 1 ? args[1] : MP_OBJ_NULL, n_args > 2 ? mp_obj_str_get_qstr(args[2]) : 0);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(mod_park_obj, mod_park);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_park_obj, 1, 3, mod_park);
 
 // wait_io(ms): the I/O wait of the default EventLoop.wait (-1: no limit).
 static mp_obj_t mod_wait_io(mp_obj_t ms) {

@@ -175,7 +175,8 @@ MP_DEFINE_CONST_OBJ_TYPE(
 typedef struct _uaio_wait_t {
     mp_obj_base_t base;
     mp_obj_t obj;       // io_wait: the object; park: the WaitQueue
-    uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE
+    mp_obj_t owner;     // park: the Event, Lock ... whose method made it, or NULL
+    uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE; park: that method's name
     bool armed;
 } uaio_wait_t;
 
@@ -235,7 +236,25 @@ static mp_obj_t park_iternext(mp_obj_t self_in) {
         return MP_OBJ_STOP_ITERATION;
     }
     mp_obj_t q = w->obj;
-    w->obj = MP_OBJ_NULL;
+    mp_obj_t owner = w->owner;
+    w->obj = w->owner = MP_OBJ_NULL;
+    if (owner != MP_OBJ_NULL) {
+        // Made earlier than awaited (create_task(ev.wait()), gather, or an
+        // Event set in between): asked again now, as a generator's body
+        // would only run now. The answer is done, or this same wait.
+        mp_obj_t dest[2];
+        mp_load_method(owner, (qstr)w->dir, dest);
+        mp_obj_t again = mp_call_method_n_kw(0, 0, dest);
+        if (again == MP_OBJ_FROM_PTR(&uaio_done_true_obj)) {
+            MP_STATE_THREAD(stop_iteration_arg) = mp_const_true;
+            return MP_OBJ_STOP_ITERATION;
+        }
+        if (mp_obj_get_type(again) == mp_obj_get_type(self_in)) {
+            uaio_wait_t *a = MP_OBJ_TO_PTR(again); // a park in the same queue: unused
+            a->armed = false;
+            a->obj = a->owner = MP_OBJ_NULL;
+        }
+    }
     uaio_task_t *t = uaio_cur_task(st, "wait");
     uaio_waitq_push(MP_OBJ_TO_PTR(q), t);
     t->data = q;
@@ -258,9 +277,9 @@ static MP_DEFINE_CONST_OBJ_TYPE(uaio_io_wait_type, MP_QSTR_io_wait, MP_TYPE_FLAG
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_park_type, MP_QSTR_park, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, park_iternext);
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_done_type, MP_QSTR_done, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, done_iternext);
 
-static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, 0, false };
-static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, 0, false };
-static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, 0, false };
+static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
+static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
+static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
 const uaio_done_t uaio_done_true_obj = { { &uaio_done_type }, mp_const_true };
 const uaio_done_t uaio_done_none_obj = { { &uaio_done_type }, mp_const_none };
 
@@ -287,11 +306,12 @@ static mp_obj_t new_sleep(uint64_t deadline) {
 
 // A singleton still armed means its last result is not awaited yet (e.g.
 // gather(sleep_ms(60), sleep_ms(10))): the new call gets an object of its own.
-static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir) {
+static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir, mp_obj_t owner) {
     if (w->armed) {
         w = mp_obj_malloc(uaio_wait_t, w->base.type);
     }
     w->obj = obj;
+    w->owner = owner;
     w->dir = dir;
     w->armed = true;
     return MP_OBJ_FROM_PTR(w);
@@ -312,7 +332,7 @@ mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir) {
     if (dir != UAIO_READ && dir != UAIO_WRITE) {
         mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
     }
-    return new_wait(&io_wait_singleton, obj, dir);
+    return new_wait(&io_wait_singleton, obj, dir, MP_OBJ_NULL);
 }
 
 // detach(aw): an armed singleton awaitable as an object of its own (the
@@ -325,9 +345,9 @@ mp_obj_t uaio_detach(mp_obj_t aw) {
     if (aw == MP_OBJ_FROM_PTR(&io_wait_singleton) || aw == MP_OBJ_FROM_PTR(&park_singleton)) {
         uaio_wait_t *w = MP_OBJ_TO_PTR(aw);
         if (w->armed) {
-            mp_obj_t copy = new_wait(w, w->obj, w->dir); // armed: a new object
+            mp_obj_t copy = new_wait(w, w->obj, w->dir, w->owner); // armed: a new object
             w->armed = false;
-            w->obj = MP_OBJ_NULL;
+            w->obj = w->owner = MP_OBJ_NULL;
             return copy;
         }
     }
@@ -347,8 +367,10 @@ mp_obj_t uaio_awaitable_coro(mp_obj_t aw) {
     return MP_OBJ_NULL;
 }
 
-mp_obj_t uaio_park(uaio_waitq_t *q) {
-    return new_wait(&park_singleton, MP_OBJ_FROM_PTR(q), 0);
+// owner.name() made the wait (NULL: awaited at once, by our own code): it
+// is asked again when the wait is first stepped.
+mp_obj_t uaio_park(uaio_waitq_t *q, mp_obj_t owner, qstr name) {
+    return new_wait(&park_singleton, MP_OBJ_FROM_PTR(q), name, owner);
 }
 
 /******************************************************************************/
@@ -383,7 +405,7 @@ static mp_obj_t lock_acquire(mp_obj_t self_in) {
         l->state = LOCKED;
         return MP_OBJ_FROM_PTR(&uaio_done_true_obj);
     }
-    return uaio_park(MP_OBJ_TO_PTR(l->waiting));
+    return uaio_park(MP_OBJ_TO_PTR(l->waiting), self_in, MP_QSTR_acquire);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(lock_acquire_obj, lock_acquire);
 

@@ -120,7 +120,7 @@ mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir);
 void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t);
 uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q);
 bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t);
-mp_obj_t uaio_park(uaio_waitq_t *q);
+mp_obj_t uaio_park(uaio_waitq_t *q, mp_obj_t owner, qstr name);
 mp_obj_t uaio_detach(mp_obj_t aw);
 mp_obj_t uaio_awaitable_coro(mp_obj_t aw);
 void uaio_handoff_taken(mp_obj_t owner);

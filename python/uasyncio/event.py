@@ -22,4 +22,4 @@ class Event:
         self.state = False
 
     def wait(self):
-        return _uaio.done_true if self.state else _uaio.park(self.waiting)
+        return _uaio.done_true if self.state else _uaio.park(self.waiting, self, "wait")

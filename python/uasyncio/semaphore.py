@@ -17,7 +17,7 @@ class Semaphore:
         if self._value > 0 and not self._waiting:
             self._value -= 1
             return _uaio.done_true
-        return _uaio.park(self._waiting)
+        return _uaio.park(self._waiting, self, "acquire")
 
     def release(self):
         if not self._waiting.handoff(self):
