@@ -306,9 +306,15 @@ static mp_obj_t new_sleep(uint64_t deadline) {
 
 // A singleton still armed means its last result is not awaited yet (e.g.
 // gather(sleep_ms(60), sleep_ms(10))): the new call gets an object of its own.
+// The singletons live outside the GC heap: what an armed one refers to is
+// kept reachable here too (`aw = Event().wait()` keeps only `aw`).
+MP_REGISTER_ROOT_POINTER(mp_obj_t uaio_wait_refs[2]);
+
 static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir, mp_obj_t owner) {
     if (w->armed) {
         w = mp_obj_malloc(uaio_wait_t, w->base.type);
+    } else {
+        MP_STATE_VM(uaio_wait_refs)[w == &park_singleton] = owner != MP_OBJ_NULL ? owner : obj;
     }
     w->obj = obj;
     w->owner = owner;

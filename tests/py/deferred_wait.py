@@ -2,6 +2,7 @@
 # kept): Event.wait() and Lock.acquire() decide when first awaited, as
 # stock's generators do, so a set() or release() in between is not lost.
 import asyncio
+import gc
 
 
 async def setter(e):
@@ -52,6 +53,16 @@ async def main():
     print("kept acquire after a waiter:", await t, lock.locked())
     lock.release()
     print("then the kept one:", await aw, lock.locked())
+
+    # A kept wait is all that refers to its Event: a collection must not
+    # free the Event under it.
+    aw = asyncio.Event().wait()
+    gc.collect()
+    junk = [bytearray(48) for _ in range(300)]
+    try:
+        await asyncio.wait_for(aw, 0.01)
+    except asyncio.TimeoutError:
+        print("a kept wait of a lost Event times out", len(junk))
 
 
 asyncio.run(main())
