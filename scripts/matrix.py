@@ -37,6 +37,11 @@ SKIP_REASONS = [
         "import ssl",
         "no ssl module: built with MICROPY_PY_SSL=0 (the sources here ship no lib/mbedtls or lib/axtls)",
     ),
+    (
+        re.compile(r"(^|/)irq_wake\.py$"),
+        "from machine import Timer; Timer(-1)",
+        "no machine.Timer (an IRQ source) on the unix port: the test runs on rp2 (make rp2-test)",
+    ),
 ]
 
 
