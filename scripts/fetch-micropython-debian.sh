@@ -11,26 +11,8 @@ DEST=${1:?usage: fetch-micropython.sh DEST_DIR}
 UPSTREAM=1.25.0+ds
 ORIG=micropython_${UPSTREAM}.orig.tar.xz
 ORIG_SHA256=7b25be99a502f070b2de81dafc08da7051d992325d6e67daa9045a918fffdbea
-SUITE=trixie
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-# The first Debian archive URI in the machine's apt sources (deb822 or one-line).
-mirror=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
-            grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-              sed 's/\[[^]]*\]//' | awk '{print $2}'; } 2>/dev/null |
-          grep -E '/debian/?$' | head -n 1 || true)
-[ -n "$mirror" ] || { echo "micropython: no Debian mirror found in the apt sources" >&2; exit 1; }
-
-mkdir -p "$work/lists/partial" "$work/archives/partial"
-echo "deb-src [signed-by=$KEYRING] ${mirror%/} $SUITE main" > "$work/sources.list"
-APT=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-     -o Dir::State::Lists="$work/lists" -o Dir::Cache::Archives="$work/archives"
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-
-apt-get "${APT[@]}" update -qq
+. "$(dirname "$0")/apt-private.sh"
+apt_private micropython "deb-src trixie main"
 version=$(apt-cache "${APT[@]}" showsrc micropython | awk '/^Version:/{print $2}' |
           grep -F "${UPSTREAM}-" | sort -V | tail -n 1)
 [ -n "$version" ] || { echo "micropython: no ${UPSTREAM} source package on the mirror" >&2; exit 1; }

@@ -9,24 +9,11 @@
 set -euo pipefail
 DEST=$(mkdir -p "${1:-build/qemu10}" && cd "${1:-build/qemu10}" && pwd)
 SUITE=bookworm-backports
-KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 if [ -x "$DEST/bin/qemu-system-arm" ] && "$DEST/bin/qemu-system-arm" --version | grep -q 'version 10\.'; then
   exit 0
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-mirror=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
-            grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-              sed 's/\[[^]]*\]//' | awk '{print $2}'; } 2>/dev/null |
-          grep -E '/debian/?$' | head -n 1 || true)
-[ -n "$mirror" ] || { echo "qemu10: no Debian mirror found in the apt sources" >&2; exit 1; }
-mkdir -p "$work/lists/partial" "$work/archives/partial"
-{ echo "deb [signed-by=$KEYRING] ${mirror%/} $SUITE main"
-  echo "deb [signed-by=$KEYRING] ${mirror%/} bookworm main"; } > "$work/sources.list"
-APT=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-     -o Dir::State::Lists="$work/lists" -o Dir::Cache::Archives="$work/archives"
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-apt-get "${APT[@]}" update -qq
+. "$(dirname "$0")/apt-private.sh"
+apt_private qemu10 "deb $SUITE main" "deb bookworm main"
 version=$(apt-cache "${APT[@]}" madison qemu-system-arm | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
           grep '^1:10\.0' | sort -V | tail -n 1)
 [ -n "$version" ] || { echo "qemu10: no qemu-system-arm 1:10.0.x in $SUITE" >&2; exit 1; }

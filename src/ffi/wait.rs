@@ -155,16 +155,9 @@ unsafe fn host_wait(
         let Some(p) = fds.get_mut(n) else {
             return Err(UAIO_EINVAL);
         };
-        let mut events = 0;
-        if armed & READ != 0 {
-            events |= libc::POLLIN;
-        }
-        if armed & WRITE != 0 {
-            events |= libc::POLLOUT;
-        }
         *p = uaio_pollfd {
             fd,
-            events,
+            events: poll_events(armed),
             revents: 0,
         };
         n += 1;
@@ -211,6 +204,13 @@ unsafe fn host_wait(
         fired += unsafe { poll_objects(core, slots, hooks) };
     }
     Ok(fired)
+}
+
+/// poll(2)'s events for armed directions.
+#[cfg(unix)]
+fn poll_events(armed: u32) -> i16 {
+    (if armed & READ != 0 { libc::POLLIN } else { 0 })
+        | (if armed & WRITE != 0 { libc::POLLOUT } else { 0 })
 }
 
 /// poll(2) with a µs timeout: `ppoll` where there is one, else `poll` with
@@ -485,16 +485,9 @@ mod epoll {
         }
         for (p, &i) in fds.iter_mut().skip(1).zip(direct) {
             if let Some((_, fd, armed)) = core.armed_at(slots, i) {
-                let mut events = 0;
-                if armed & READ != 0 {
-                    events |= libc::POLLIN;
-                }
-                if armed & WRITE != 0 {
-                    events |= libc::POLLOUT;
-                }
                 *p = libc::pollfd {
                     fd,
-                    events,
+                    events: super::poll_events(armed),
                     revents: 0,
                 };
             }
