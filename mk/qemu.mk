@@ -32,8 +32,17 @@ QEMU_PYTHON ?= $(firstword $(foreach p,python3 /usr/bin/python3,$(shell $(p) -c 
 # MicroPython's asyncio suite and the project's tests that need no sockets.
 # Left out, with why: tests/py/sleep_order.py on NETDUINO2, whose 1000 tasks
 # need more than the 100 KiB heap that 128 KiB of RAM allows (MemoryError).
+# And on MPS2_AN385 from 1.27 on, where the port's own time.ticks_us() is
+# the test's measuring clock: it reads the ms count and SysTick's counter
+# without checking for a pending reload, so a reading can be up to 1 ms low
+# (mcu/arm/ticks.c), and the test's measured deadline bounds with it (seen:
+# one pair "out of order" in 1 of 4 runs). The scheduler reads its own
+# corrected clock (csrc/port_cortexm.c, tick_read); the test runs on unix,
+# rp2, and on the qemu port of 1.25/1.26 (make qemu-test MPY_VERSION=1.26.1),
+# where the two clocks are one.
 # (tsf_thread.py skips itself: the port has no _thread.)
 QEMU_SKIP_NETDUINO2 := sleep_order.py
+QEMU_SKIP_MPS2_AN385 = $(if $(filter 0,$(QEMU_UAIO_TICK)),sleep_order.py)
 QEMU_TESTS = $(filter-out $(addprefix %/,$(QEMU_SKIP_$(BOARD))), \
 	$(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \
 	$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))
