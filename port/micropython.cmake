@@ -72,7 +72,13 @@ if(NOT UAIO_CARGO)
 endif()
 
 set(UAIO_LIB "${UAIO_CARGO_TARGET_DIR}/${_uaio_triple}/release/libuaio.a")
+# Bare-metal targets build the core for size ("z": about 5% smaller than the
+# release profile's "s" on thumbv6m/v7em).
+set(UAIO_OPT_LEVEL "z" CACHE STRING "opt-level of the uaio core (empty: the release profile's)")
 set(UAIO_CARGO_COMMAND "${UAIO_CARGO}")
+if(UAIO_OPT_LEVEL)
+    set(UAIO_CARGO_COMMAND ${CMAKE_COMMAND} -E env CARGO_PROFILE_RELEASE_OPT_LEVEL=${UAIO_OPT_LEVEL} "${UAIO_CARGO}")
+endif()
 if(_uaio_toolchain)
     list(APPEND UAIO_CARGO_COMMAND "+${_uaio_toolchain}")
 endif()
@@ -113,5 +119,31 @@ target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)" UAIO_
 # definitions plus this list: else it would register the absent _asyncio.
 list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
 
-# The archive follows the module's objects on the firmware's link line.
-target_link_libraries(usermod INTERFACE usermod_uaio uaio_core)
+if(_uaio_triple MATCHES "^thumb")
+    # Arm: the core's own objects, then the toolchain's libgcc, then Rust's
+    # compiler_builtins only for what neither the firmware (pico-sdk's
+    # wrapped division and memory functions) nor libgcc has
+    # (port/split_lib.sh), and the RTABI memory helpers as calls to the
+    # firmware's memcpy/memset (csrc/aeabi_mem.c): no second copy of either.
+    set(_uaio_split "${CMAKE_CURRENT_BINARY_DIR}/uaio")
+    add_custom_command(
+        OUTPUT "${_uaio_split}/libuaio_core.a" "${_uaio_split}/libuaio_rt.a"
+        COMMAND ${CMAKE_COMMAND} -E make_directory "${_uaio_split}"
+        COMMAND sh "${UAIO_DIR}/port/split_lib.sh" "${CMAKE_AR}" "${UAIO_LIB}" "${_uaio_split}"
+        DEPENDS uaio_cargo "${UAIO_LIB}"
+        COMMENT "uaio: core and compiler_builtins apart"
+        VERBATIM)
+    add_custom_target(uaio_split DEPENDS "${_uaio_split}/libuaio_core.a" "${_uaio_split}/libuaio_rt.a")
+    add_library(uaio_core_only STATIC IMPORTED GLOBAL)
+    set_target_properties(uaio_core_only PROPERTIES IMPORTED_LOCATION "${_uaio_split}/libuaio_core.a")
+    add_dependencies(uaio_core_only uaio_split)
+    add_library(uaio_rt STATIC IMPORTED GLOBAL)
+    set_target_properties(uaio_rt PROPERTIES IMPORTED_LOCATION "${_uaio_split}/libuaio_rt.a")
+    add_dependencies(uaio_rt uaio_split)
+    target_sources(usermod_uaio INTERFACE ${UAIO_DIR}/csrc/aeabi_mem.c)
+    # The archives follow the module's objects on the firmware's link line.
+    target_link_libraries(usermod INTERFACE usermod_uaio uaio_core_only gcc uaio_rt)
+else()
+    # The archive follows the module's objects on the firmware's link line.
+    target_link_libraries(usermod INTERFACE usermod_uaio uaio_core)
+endif()
