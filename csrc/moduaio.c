@@ -244,7 +244,7 @@ static mp_obj_t mod_sleep(mp_obj_t s) {
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_sleep_obj, mod_sleep);
 
 static mp_obj_t mod_io_wait(mp_obj_t obj, mp_obj_t dir) {
-    return uaio_await_io(obj, mp_obj_get_int(dir));
+    return uaio_await_io(obj, uaio_io_dir(dir));
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
@@ -253,12 +253,9 @@ static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 // io_park(obj, dir): parks the current task until `obj` is ready for `dir`
 // (stock's _io_queue.queue_read/queue_write; the task then yields).
 static mp_obj_t mod_io_park(mp_obj_t obj, mp_obj_t dir_in) {
-    mp_int_t dir = mp_obj_get_int(dir_in);
-    if (dir != UAIO_READ && dir != UAIO_WRITE) {
-        mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
-    }
+    uint32_t dir = uaio_io_dir(dir_in);
     uaio_state_t *st = uaio_state();
-    uaio_io_park(st, obj, (uint32_t)dir, uaio_cur_task(st, "I/O wait"));
+    uaio_io_park(st, obj, dir, uaio_cur_task(st, "I/O wait"));
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_park_obj, mod_io_park);

@@ -334,10 +334,16 @@ mp_obj_t uaio_await_sleep(int64_t us) {
     return MP_OBJ_FROM_PTR(&sleep_singleton);
 }
 
-mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir) {
+// An I/O direction from Python: READ or WRITE, else ValueError.
+uint32_t uaio_io_dir(mp_obj_t dir_in) {
+    mp_int_t dir = mp_obj_get_int(dir_in);
     if (dir != UAIO_READ && dir != UAIO_WRITE) {
         mp_raise_ValueError(MP_ERROR_TEXT("direction must be READ or WRITE"));
     }
+    return (uint32_t)dir;
+}
+
+mp_obj_t uaio_await_io(mp_obj_t obj, uint32_t dir) {
     return new_wait(&io_wait_singleton, obj, dir, MP_OBJ_NULL);
 }
 

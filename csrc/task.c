@@ -93,19 +93,20 @@ bool uaio_task_cancel(uaio_state_t *st, uaio_task_t *t, mp_obj_t exc) {
     if (t->flags & TASK_DONE) {
         return false;
     }
-    if (t == st->cur) {
-        mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
-    }
-    // A task awaiting another task: cancel the one it waits for.
-    while (mp_obj_is_type(t->data, &uaio_task_type) && !(t->flags & TASK_THROW)) {
+    // A task awaiting another task: cancel the one it waits for (the
+    // current task at either end of the chain cannot be cancelled).
+    for (;;) {
+        if (t == st->cur) {
+            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
+        }
+        if (!mp_obj_is_type(t->data, &uaio_task_type) || (t->flags & TASK_THROW)) {
+            break;
+        }
         uaio_task_t *inner = MP_OBJ_TO_PTR(t->data);
         if (inner->flags & TASK_DONE) {
             break;
         }
         t = inner;
-        if (t == st->cur) {
-            mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("can't cancel self"));
-        }
     }
     if (t->flags & TASK_SLEEPING) {
         uaio_check(uaio_nodeq_remove(&st->timers, t));

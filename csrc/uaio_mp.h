@@ -116,7 +116,8 @@ extern const mp_obj_type_t uaio_tsf_type;
 extern const mp_obj_type_t uaio_streamio_type; // streamio.c
 extern const struct _uaio_done_t uaio_done_true_obj, uaio_done_none_obj; // already-done awaitables
 mp_obj_t uaio_await_sleep(int64_t us);
-mp_obj_t uaio_await_io(mp_obj_t obj, mp_int_t dir);
+uint32_t uaio_io_dir(mp_obj_t dir);
+mp_obj_t uaio_await_io(mp_obj_t obj, uint32_t dir);
 void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t);
 uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q);
 bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t);

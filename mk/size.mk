@@ -28,7 +28,8 @@ $(SIZE_DIR)/%-manifest-base.py: FORCE
 	@mkdir -p $(@D)
 	@grep -q '^include("$$(MPY_DIR)/extmod/asyncio")' $(MPY)/ports/$*/boards/manifest.py || \
 		{ echo "size: no asyncio line in ports/$*/boards/manifest.py"; exit 1; }
-	@sed '/^include("$$(MPY_DIR)\/extmod\/asyncio")/d' $(MPY)/ports/$*/boards/manifest.py > $@
+	@sed '/^include("$$(MPY_DIR)\/extmod\/asyncio")/d' $(MPY)/ports/$*/boards/manifest.py > $@.new
+	@cmp -s $@.new $@ || cp $@.new $@
 $(SIZE_DIR)/%-manifest-uaio.py: $(SIZE_DIR)/%-manifest-base.py
 	@# The profile is filled in by each build (a .in template, one line to change).
 	@sed 's|^include("$$(MPY_DIR)/extmod/asyncio")|include("$(CURDIR)/port/manifest.py", profile="@PROFILE@")|' \
