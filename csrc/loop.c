@@ -47,12 +47,21 @@ MP_REGISTER_ROOT_POINTER(struct _uaio_state_t *uaio_state);
 // one (uasyncio.get_event_loop()), which the C loop calls back.
 static MP_NOINLINE uaio_state_t *default_state(void) {
     mp_obj_t pkg = mp_import_name(MP_QSTR_uasyncio, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-    mp_call_function_0(mp_load_attr(pkg, MP_QSTR_get_event_loop));
+    uaio_call_method(pkg, MP_QSTR_get_event_loop, MP_OBJ_NULL);
     uaio_state_t *st = MP_STATE_VM(uaio_state);
     if (st == NULL) {
         mp_raise_msg(&mp_type_RuntimeError, MP_ERROR_TEXT("uaio: no event loop"));
     }
     return st;
+}
+
+// obj.name(arg), or obj.name() when arg is MP_OBJ_NULL: no bound method
+// object is made (mp_load_method), unlike calling mp_load_attr's result.
+mp_obj_t uaio_call_method(mp_obj_t obj, qstr name, mp_obj_t arg) {
+    mp_obj_t dest[3];
+    mp_load_method(obj, name, dest);
+    dest[2] = arg;
+    return mp_call_method_n_kw(arg != MP_OBJ_NULL, 0, dest);
 }
 
 uaio_state_t *uaio_state(void) {
@@ -101,7 +110,7 @@ uint64_t uaio_now_us(uaio_state_t *st) {
 }
 
 static void read_py_time(uaio_state_t *st) {
-    mp_obj_t t = mp_call_function_0(mp_load_attr(st->loop, MP_QSTR_time));
+    mp_obj_t t = uaio_call_method(st->loop, MP_QSTR_time, MP_OBJ_NULL);
     uint64_t ticks = (uint64_t)mp_obj_get_int(t) & (MICROPY_PY_TIME_TICKS_PERIOD - 1), ms = 0;
     if (st->py_now == 0) {
         // The extended clock starts small (not at the tick value), so that

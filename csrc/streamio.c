@@ -166,14 +166,6 @@ static bool writing(uaio_stream_t *self) {
     return self->wr->op == OP_WRITE && self->wr->started;
 }
 
-// obj.name(arg) (MP_OBJ_NULL: no argument).
-static mp_obj_t call_method(mp_obj_t obj, qstr name, mp_obj_t arg) {
-    mp_obj_t dest[3];
-    mp_load_method(obj, name, dest);
-    dest[2] = arg;
-    return mp_call_method_n_kw(arg != MP_OBJ_NULL, 0, dest);
-}
-
 /******************************************************************************/
 // Writing
 
@@ -209,7 +201,7 @@ static size_t write_once(uaio_stream_t *self, mp_obj_t buf, size_t off, size_t e
             buf = mp_obj_new_bytes(data, len);
             #endif
         }
-        mp_obj_t r = call_method(s, MP_QSTR_write, buf);
+        mp_obj_t r = uaio_call_method(s, MP_QSTR_write, buf);
         n = r == mp_const_none ? 0 : mp_obj_get_int(r);
     }
     if (n < 0 || (size_t)n > len) {
@@ -500,8 +492,8 @@ static mp_obj_t read_waiting(uaio_op_t *op) {
             return park(op, UAIO_READ);
         }
         mp_obj_t r = op->op == OP_READ
-            ? call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(op->end))
-            : call_method(self->s, MP_QSTR_readinto, op->obj);
+            ? uaio_call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(op->end))
+            : uaio_call_method(self->s, MP_QSTR_readinto, op->obj);
         if (r != mp_const_none) {
             return finish(op, r);
         }
@@ -516,7 +508,7 @@ static mp_obj_t read_line(uaio_op_t *op) {
         if (wait_turn(op)) {
             return park(op, UAIO_READ);
         }
-        mp_obj_t part = call_method(self->s, MP_QSTR_readline, MP_OBJ_NULL);
+        mp_obj_t part = uaio_call_method(self->s, MP_QSTR_readline, MP_OBJ_NULL);
         if (part == mp_const_none) {
             continue; // it would block after all
         }
@@ -539,7 +531,7 @@ static mp_obj_t read_all(uaio_op_t *op) {
             return park(op, UAIO_READ);
         }
         if (!self->fast) {
-            mp_obj_t part = call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(-1));
+            mp_obj_t part = uaio_call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(-1));
             if (part == mp_const_none) {
                 continue;
             }
@@ -582,7 +574,7 @@ static mp_obj_t read_exactly_waiting(uaio_op_t *op) {
         if (wait_turn(op)) {
             return park(op, UAIO_READ);
         }
-        mp_obj_t part = call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(op->end - op->off));
+        mp_obj_t part = uaio_call_method(self->s, MP_QSTR_read, MP_OBJ_NEW_SMALL_INT(op->end - op->off));
         if (part == mp_const_none) {
             continue;
         }
@@ -700,8 +692,8 @@ static mp_obj_t close_now(uaio_op_t *op) {
         self->rd->op = self->wr->op = OP_NONE;
         self->rd->obj = self->wr->obj = MP_OBJ_NULL;
         // _uaio.io_close: a task still waiting on it gets OSError(EBADF).
-        call_method(MP_OBJ_FROM_PTR(&uaio_module), MP_QSTR_io_close, self->poll);
-        call_method(s, MP_QSTR_close, MP_OBJ_NULL);
+        uaio_call_method(MP_OBJ_FROM_PTR(&uaio_module), MP_QSTR_io_close, self->poll);
+        uaio_call_method(s, MP_QSTR_close, MP_OBJ_NULL);
     }
     return finish(op, mp_const_none);
 }

@@ -242,9 +242,7 @@ static mp_obj_t park_iternext(mp_obj_t self_in) {
         // Made earlier than awaited (create_task(ev.wait()), gather, or an
         // Event set in between): asked again now, as a generator's body
         // would only run now. The answer is done, or this same wait.
-        mp_obj_t dest[2];
-        mp_load_method(owner, (qstr)w->dir, dest);
-        mp_obj_t again = mp_call_method_n_kw(0, 0, dest);
+        mp_obj_t again = uaio_call_method(owner, (qstr)w->dir, MP_OBJ_NULL);
         if (again == MP_OBJ_FROM_PTR(&uaio_done_true_obj)) {
             MP_STATE_THREAD(stop_iteration_arg) = mp_const_true;
             return MP_OBJ_STOP_ITERATION;
@@ -441,7 +439,7 @@ void uaio_handoff_taken(mp_obj_t owner) {
 // The task a unit of `owner` was handed to was cancelled first: pass it on.
 void uaio_handoff_return(mp_obj_t owner) {
     uaio_handoff_taken(owner);
-    mp_call_function_0(mp_load_attr(owner, MP_QSTR_release));
+    uaio_call_method(owner, MP_QSTR_release, MP_OBJ_NULL);
 }
 
 static mp_obj_t lock_aexit(size_t n_args, const mp_obj_t *args) {

@@ -81,10 +81,7 @@ void uaio_task_finish(uaio_state_t *st, uaio_task_t *t, bool failed, mp_obj_t va
 void uaio_task_report(uaio_state_t *st, uaio_task_t *t) {
     if (t->state == mp_const_none && (t->flags & TASK_FAILED)) {
         t->state = mp_const_false;
-        mp_obj_t dest[3];
-        mp_load_method(st->loop, MP_QSTR__unretrieved, dest);
-        dest[2] = MP_OBJ_FROM_PTR(t);
-        mp_call_method_n_kw(1, 0, dest);
+        uaio_call_method(st->loop, MP_QSTR__unretrieved, MP_OBJ_FROM_PTR(t));
     }
 }
 

@@ -85,6 +85,7 @@ void uaio_wait_io(uaio_state_t *st, int64_t timeout_us);
 mp_obj_t uaio_ticks(uaio_state_t *st);
 uint64_t uaio_ticks_time(uaio_state_t *st, mp_int_t ticks);
 uaio_state_t *uaio_state(void);
+mp_obj_t uaio_call_method(mp_obj_t obj, qstr name, mp_obj_t arg);
 NORETURN void uaio_raise_code(int32_t code);
 void uaio_check(int32_t code);
 uint64_t uaio_now_us(uaio_state_t *st);
