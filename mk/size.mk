@@ -20,7 +20,7 @@ SIZE_PORT_B_L475E_IOT01A := stm32
 # Image folder of board $1, kind $2 (stock: the folder make rp2-stock / stm32-stock uses).
 size_dir = $(if $(filter stock,$2),$(abspath $(BUILD)/$(SIZE_PORT_$1)-stock-$1),$(SIZE_DIR)/$(SIZE_PORT_$1)-$1-$2)
 
-.PHONY: size size-images size-qemu $(foreach b,$(SIZE_BOARDS),$(foreach k,$(SIZE_KINDS),size-$b-$k))
+.PHONY: size size-images size-qemu test-size $(foreach b,$(SIZE_BOARDS),$(foreach k,$(SIZE_KINDS),size-$b-$k))
 
 # The port's manifest without asyncio (base) or with uaio's package (a profile).
 # The port's asyncio line must be there: else the images would not differ.
@@ -70,7 +70,7 @@ size-images:
 	@$(foreach b,$(SIZE_BOARDS),$(foreach k,$(SIZE_KINDS),$(MAKE) --no-print-directory size-$b-$k &&)) true
 
 size: size-images
-	python3 scripts/size.py --mpy $(MPY) --out $(SIZE_DIR) --profiles $(SIZE_PROFILES) \
+	python3 scripts/size.py --out $(SIZE_DIR) --profiles $(SIZE_PROFILES) \
 		$(foreach b,$(SIZE_BOARDS),--board $b $(foreach k,$(SIZE_KINDS),$k=$(call size_dir,$b,$k)))
 
 # --- qemu MPS2_AN385 (scripts/size_qemu.py): uaio beside stock asyncio ---
@@ -98,3 +98,8 @@ size-qemu: mpy-cross $(SIZE_QEMU_DIR)/base_manifest.py $(SIZE_QEMU_DIR)/stock_ma
 		> $(SIZE_QEMU_DIR)/stock_cc.txt
 	@python3 scripts/size_qemu.py --mpy $(MPY) --uaio $(SIZE_QEMU_UAIO) --base $(SIZE_QEMU_BASE) \
 		--stock $(SIZE_QEMU_STOCK) --cc $(SIZE_QEMU_DIR)/stock_cc.txt --out $(SIZE_QEMU_DIR)
+
+# The Arm firmware link's archive split (port/split_lib.sh): in `make test`.
+
+test-size:
+	sh tests/size/split_lib.sh $(BUILD)/size-test

@@ -9,7 +9,11 @@
 # Plain C users link the whole libuaio.a as before.
 # Usage: split_lib.sh AR libuaio.a OUTDIR
 set -eu
-ar=$1 lib=$2 out=$3
+ar=$1 lib=$2
+if [ ! -f "$lib" ]; then echo "split_lib.sh: no archive $lib" >&2; exit 1; fi
+# Absolute paths: ar runs inside the work folder.
+lib=$(cd "$(dirname "$lib")" && pwd)/$(basename "$lib")
+out=$(mkdir -p "$3" && cd "$3" && pwd)
 tmp=$out/split.tmp
 rm -rf "$tmp" && mkdir -p "$tmp"
 # binutils' LTO plugin cannot read the LLVM bitcode that Rust's objects also
