@@ -14,7 +14,8 @@ did not file rp2's .data (code in RAM, flagged AX) as text. An image's cost is i
 link maps: each input section of the image minus the same of base, grouped
 (Rust core, Rust compiler_builtins, libgcc, each C file, each frozen module,
 qstrs); "other" is what the named parts leave of the cost (module tables,
-alignment, code elsewhere that the change pulled in or dropped).
+alignment, code elsewhere that the change pulled in or dropped). A
+"subpackage" row (a folder inside a frozen package) sums its modules' rows.
 
 The goals of issue 14: lean costs at most 2x stock's flash, default 2.5x.
 """
@@ -96,9 +97,14 @@ def map_sections(path, kinds):
 
 
 def frozen_modules(image):
-    """Escaped names of the modules frozen into an image (frozen_content.c)."""
+    """{escaped name: source path} of the modules frozen into an image, from
+    frozen_content.c (its symbols carry the path with / and . as _)."""
     with open(f"{image}/frozen_content.c") as f:
-        return set(re.findall(r"\bfrozen_module_(\w+)\b", f.read()))
+        text = f.read()
+    m = re.search(r"mp_frozen_names\[\] = \{(.*?)\};", text, re.S)
+    paths = re.findall(r'"([^"\\]+)\\0"', m.group(1)) if m else []
+    escaped = {re.sub(r"\W", "_", p[:-3] if p.endswith(".py") else p): p for p in paths}
+    return {e: escaped.get(e, e) for e in re.findall(r"\bfrozen_module_(\w+)\b", text)}
 
 
 def part_of(sec, obj, modules):
@@ -119,7 +125,7 @@ def part_of(sec, obj, modules):
             rest = m.group(2)
             found = [mod for mod in modules if rest == mod or rest.startswith(mod + "_")]
             if found:
-                return "frozen " + max(found, key=len)
+                return "frozen " + modules[max(found, key=len)]
         return "frozen qstrs, names, tables"
     if re.search(r"/py/qstr\.(?:c\.)?o$", obj):
         return "qstrs (C module, pool)"
@@ -146,10 +152,17 @@ def board_report(board, images, profiles):
     base_mods = frozen_modules(images["base"])
     split = {}
     for k in kinds:
-        mods = frozen_modules(images[k]) - base_mods
+        mods = {e: p for e, p in frozen_modules(images[k]).items() if e not in base_mods}
         p = parts(images[k], images["base"], mods)
         named = {n: v for n, v in p.items() if n != "other" and (v["flash"] or v["ram"])}
         named["other"] = {x: cost[k][x] - sum(v[x] for v in named.values()) for x in ("flash", "ram")}
+        # Subpackages (a folder inside a package): their sum too, a row of its own.
+        for n, v in list(named.items()):
+            if n.startswith("frozen ") and n.count("/") >= 2:
+                sub = named.setdefault("subpackage " + n[len("frozen "):].rsplit("/", 1)[0] + "/",
+                                       {"flash": 0, "ram": 0})
+                sub["flash"] += v["flash"]
+                sub["ram"] += v["ram"]
         split[k] = named
     stock_flash = cost["stock"]["flash"] if "stock" in cost else 0
     ratio = {k: (cost[k]["flash"] / stock_flash if stock_flash else None) for k in kinds}
@@ -166,6 +179,7 @@ def board_report(board, images, profiles):
     rows = ([n for n in order if n in names] + [n for n in names if n.startswith("C ")]
             + [n for n in names if n.startswith("frozen ") and "qstrs" not in n]
             + [n for n in names if n.startswith("frozen qstrs")]
+            + [n for n in names if n.startswith("subpackage ")]
             + [n for n in names if n.startswith("qstrs")] + ["other"])
     w = max(len(n) for n in rows)
     lines.append(f"  parts (flash/RAM over base):")
@@ -177,6 +191,8 @@ def board_report(board, images, profiles):
             cells.append(f"{v['flash']:>8}/{v['ram']:<5}" if v else f"{'-':>14}")
         lines.append(f"  {n:<{w}} " + " ".join(cells))
     lines.append(f"  {'total':<{w}} " + " ".join(f"{cost[k]['flash']:>8}/{cost[k]['ram']:<5}" for k in kinds))
+    if any(n.startswith("subpackage ") for n in rows):
+        lines.append("  (a subpackage row sums its modules' rows: it is not added to the total again)")
     verdicts = {}
     for k, goal in GOALS.items():
         if k in ratio and ratio[k] is not None:
