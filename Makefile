@@ -138,7 +138,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-bench test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 test-versions
+test: deps lint check-header test-bench test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 stm32-test test-versions
 
 clean:
 	cargo clean
