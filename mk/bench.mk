@@ -25,3 +25,4 @@ bench-mcu:
 # The harness's own checks (no binaries built, nothing measured).
 test-bench:
 	python3 tests/bench/test_versions.py
+	python3 tests/bench/test_mcu.py
