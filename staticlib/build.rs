@@ -17,7 +17,18 @@ fn main() {
     println!("cargo:rerun-if-changed=../include/uaio_cortexm.h");
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.starts_with("thumb") && target.contains("-none-") {
-        cc::Build::new()
+        let mut build = cc::Build::new();
+        // A plain CC in the environment is the host's (a make may export
+        // it): only a target's own compiler setting replaces the cross one.
+        let own = [
+            format!("CC_{target}"),
+            format!("CC_{}", target.replace('-', "_")),
+            "TARGET_CC".to_owned(),
+        ];
+        if !own.iter().any(|v| std::env::var_os(v).is_some()) {
+            build.compiler("arm-none-eabi-gcc");
+        }
+        build
             .file("c/uaio_cortexm.c")
             .include("../include")
             .flag("-std=c99")
