@@ -29,6 +29,8 @@
 
 #ifndef UAIO_CORTEXM_HZ
 #error "UAIO_CORTEXM_HZ: set the core clock frequency that SysTick counts"
+#elif UAIO_CORTEXM_HZ < 1000000 || UAIO_CORTEXM_HZ % 1000 != 0
+#error "UAIO_CORTEXM_HZ: at least 1 MHz, in whole kHz (uaio_cm_tick_start refuses others)"
 #endif
 
 // Vectors copied to RAM: the 16 exceptions, and a port's IRQs if it sets more.
@@ -56,8 +58,8 @@ static uint32_t port_ms(void) {
 }
 #endif
 
-// Starts the tick on first use: the port has no init hook for us. A fixed
-// core clock and a static table: the start cannot fail.
+// Starts the tick on first use: the port has no init hook for us. The
+// clock is checked above and the table is static: the start cannot fail.
 static void tick_ensure(void) {
     if (!uaio_cm_tick_running()) {
         #if UAIO_CORTEXM_TICK
