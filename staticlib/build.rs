@@ -35,6 +35,9 @@ fn main() {
             .flag("-ffreestanding")
             .flag("-fno-unwind-tables")
             .flag("-fno-asynchronous-unwind-tables")
+            // Marks the stack non-executable, as the Rust objects are (no
+            // "missing .note.GNU-stack" warning from the firmware's link).
+            .flag("-Wa,--noexecstack")
             .warnings(true)
             .extra_warnings(true)
             .warnings_into_errors(true)
