@@ -89,6 +89,8 @@ include mk/c.mk
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 # Plain C on libuaio.a on bare metal, without MicroPython (examples/baremetal).
 include mk/baremetal.mk
+# The port contract (include/uaio_port.h -> bindgen) and the archive's C port.
+include mk/port.mk
 # micropython-lib for the tests that run its packages; programs we did not
 # write; random programs compared with stock and CPython.
 include mk/mplib.mk mk/external.mk mk/difftest.mk
@@ -138,7 +140,7 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-bench test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 stm32-test test-versions
+test: deps lint check-header check-port-header test-port-archive test-bench test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 stm32-test test-versions
 
 clean:
 	cargo clean
