@@ -13,7 +13,10 @@ MICROPY_DIR  ?= $(BUILD)/micropython-$(MPY_VERSION)
 MPY          := $(abspath $(MICROPY_DIR))
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 UAIO_LIB     := target/release/libuaio.a
-UNIX_BIN     := $(BUILD)/unix/micropython
+# UAIO_PROFILE=lean|default|full: a unix build of that profile in
+# build/unix-PROFILE (mk/profiles.mk); unset, build/unix has everything (full).
+UNIX_DIR     := $(BUILD)/unix$(if $(UAIO_PROFILE),-$(UAIO_PROFILE))
+UNIX_BIN     := $(UNIX_DIR)/micropython
 STOCK_BIN    := $(BUILD)/stock/micropython
 EMBEDDED_TARGETS := thumbv7em-none-eabihf thumbv7m-none-eabi
 
@@ -71,8 +74,8 @@ mpy-cross: micropython
 
 unix: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
-		BUILD=$(abspath $(BUILD)/unix) PROG=micropython \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/port/manifest.py
+		BUILD=$(abspath $(UNIX_DIR)) PROG=micropython \
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/$(or $(UAIO_PROFILE),full).py
 
 stock: mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
@@ -109,7 +112,7 @@ test-embedded:
 		echo "built libuaio.a for $$t"; done
 
 # The firmware as the test runners call it, with UPY_FLAGS (e.g. a heap size).
-RUNNER = $(abspath $(BUILD))/micropython-runner
+RUNNER = $(abspath $(BUILD))/micropython-runner$(if $(UAIO_PROFILE),-$(UAIO_PROFILE))
 runner: unix
 	@printf '#!/bin/sh\nexec $(abspath $(UNIX_BIN)) $(UPY_FLAGS) "$$@"\n' > $(RUNNER) && chmod +x $(RUNNER)
 

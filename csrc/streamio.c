@@ -333,6 +333,8 @@ static mp_obj_t awrite(mp_obj_t self_in, mp_obj_t buf, mp_int_t off, mp_int_t sz
     return stream_drain(self_in);
 }
 
+// The 2.x writes (UAIO_PROFILE=lean leaves them out; drain() uses awrite()).
+#if !UAIO_PROFILE_LEAN
 // Positional arguments at once; keywords (rare) through the parser.
 static mp_obj_t stream_awrite(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     if (kw->used == 0 && n_args >= 2 && n_args <= 4) {
@@ -356,6 +358,7 @@ static mp_obj_t stream_awriteiter(mp_obj_t self_in, mp_obj_t iterable) {
     return MP_OBJ_FROM_PTR(op);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(stream_awriteiter_obj, stream_awriteiter);
+#endif
 
 /******************************************************************************/
 // Reading
@@ -842,14 +845,20 @@ static const mp_rom_map_elem_t stream_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&stream_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&stream_drain_obj) },
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&stream_readinto_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_awrite), MP_ROM_PTR(&stream_awrite_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&stream_readline_obj) },
     { MP_ROM_QSTR(MP_QSTR_readexactly), MP_ROM_PTR(&stream_readexactly_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_awriteiter), MP_ROM_PTR(&stream_awriteiter_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_get_extra_info), MP_ROM_PTR(&stream_get_extra_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&stream_close_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_closed), MP_ROM_PTR(&stream_wait_closed_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_aclose), MP_ROM_PTR(&stream_wait_closed_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR___aenter__), MP_ROM_PTR(&stream_aenter_obj) },
     { MP_ROM_QSTR(MP_QSTR___aexit__), MP_ROM_PTR(&stream_aexit_obj) },
 };

@@ -5,10 +5,16 @@ from .core import TimeoutError  # shadows the builtin, as in MicroPython
 from .event import Event, ThreadSafeFlag
 from .lock import Lock
 from .funcs import gather, wait_for, wait_for_ms
-from .semaphore import Semaphore, BoundedSemaphore
+
+try:
+    from ._v2 import *  # noqa: F401,F403  the 2.x layer (profiles default, full)
+except ImportError as e:
+    if str(e)[:5] == "uaio:":
+        raise  # present, but the C module was built without it
 
 __version__ = (3, 0, 0)
 
+# Names that load on first use: streams, and the optional subpackages.
 _lazy = {
     "open_connection": "stream",
     "start_server": "stream",
@@ -19,21 +25,45 @@ _lazy = {
     "Queue": "queues",
     "QueueEmpty": "queues",
     "QueueFull": "queues",
+    "Semaphore": "semaphore",
+    "BoundedSemaphore": "semaphore",
 }
+# Subpackages frozen or installed only when asked for (port/README.md).
+_optional = ("queues", "semaphore", "synchro", "udp", "websocket")
+
+
+def _load(mod):
+    try:
+        return __import__(mod, None, None, True, 1)
+    except ImportError as e:
+        if mod in _optional:
+            # Named, not a bare "can't import name": it is a subpackage.
+            raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
+        raise
 
 
 def __getattr__(attr):
-    # Streams and queues load on first use; so do submodules
-    # (`from uasyncio import queues`). `from uasyncio import *` asks for
-    # __all__ (since MicroPython 1.26): every public name, the lazy ones too.
+    # `from uasyncio import *` asks for __all__ (since MicroPython 1.26):
+    # every public name, those of installed subpackages too.
     if attr == "__all__":
-        return [k for k in globals() if k[0] != "_"] + list(_lazy)
+        names = [k for k in globals() if k[0] != "_"]
+        for k, mod in _lazy.items():
+            try:
+                _load(mod)
+                names.append(k)
+            except ImportError:
+                pass
+        return names
     mod = _lazy.get(attr)
-    try:
-        value = __import__(mod or attr, None, None, True, 1)
-    except ImportError:
-        raise AttributeError(attr)
-    if mod:
-        value = getattr(value, attr)
+    if mod is None and attr not in _optional:
+        # Submodules (`from uasyncio import core`) load on first use.
+        try:
+            value = __import__(attr, None, None, True, 1)
+        except ImportError:
+            raise AttributeError(attr)
+    else:
+        value = _load(mod or attr)
+        if mod:
+            value = getattr(value, attr)
     globals()[attr] = value
     return value
