@@ -75,7 +75,7 @@ mpy-cross: micropython
 unix: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
 		BUILD=$(abspath $(UNIX_DIR)) PROG=micropython \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/$(or $(UAIO_PROFILE),full).py
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_$(or $(UAIO_PROFILE),full).py
 
 stock: mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
@@ -97,6 +97,8 @@ include mk/baremetal.mk
 include mk/mplib.mk mk/external.mk mk/difftest.mk
 # What differs between MicroPython versions, and the version matrix.
 include mk/versions.mk
+# Profiles lean / default / full of the Python package.
+include mk/profiles.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
@@ -120,7 +122,8 @@ runner: unix
 # run by MicroPython's own test runner against the uaio firmware.
 test-py: runner
 	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) \
-		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(wildcard tests/py/*.py))
+		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(PY_TESTS))
+PY_TESTS ?= $(wildcard tests/py/*.py)
 
 # MicroPython's own asyncio suites against the uaio firmware: extmod and
 # net_hosted, and multi_net with two instances in a network namespace that
@@ -141,10 +144,10 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-bench test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 test-versions
+test: deps lint check-header test-bench test-profiles test-rust miri test-embedded c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 test-versions
 
 clean:
 	cargo clean
-	rm -rf $(BUILD)/unix $(BUILD)/unix-ticks30 $(BUILD)/unix-asan $(BUILD)/unix-ubsan $(BUILD)/micropython-runner* $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
+	rm -rf $(BUILD)/unix $(BUILD)/unix-lean $(BUILD)/unix-default $(BUILD)/unix-full $(BUILD)/unix-ticks30 $(BUILD)/unix-asan $(BUILD)/unix-ubsan $(BUILD)/micropython-runner* $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
 
 FORCE:

@@ -1,0 +1,29 @@
+# Profiles (port/README.md): a unix build of each in build/unix-PROFILE
+# (`make unix UAIO_PROFILE=lean`; build/unix itself is full), and the suites
+# each claims: lean MicroPython's asyncio suites, default also the project's
+# tests that need no optional subpackage (build/unix, full, runs them all).
+PROFILE_PY_TESTS = $(shell grep -LE 'Queue|queues|Semaphore|semaphore|synchro|udp|websocket' tests/py/*.py)
+MPY_CROSS = $(MPY)/mpy-cross/build/mpy-cross
+
+.PHONY: test-profiles test-profile-manifest test-profile-lean test-profile-default profile-sizes
+
+test-profiles: test-profile-manifest test-profile-lean test-profile-default
+
+# What port/manifest.py freezes for each profile and extras, its errors, and
+# the package.json of each part; no build.
+test-profile-manifest: micropython
+	python3 tests/profiles/test_manifest.py $(MPY)
+
+test-profile-lean: mplib
+	$(MAKE) --no-print-directory test-conformance UAIO_PROFILE=lean RUN_TAG=-lean
+	cd $(MPY)/tests && MICROPY_MICROPYTHON=$(abspath $(BUILD))/micropython-runner-lean python3 ./run-tests.py \
+		--result-dir $(abspath $(BUILD))/results/profile-lean $(abspath tests/profiles/lean_names.py)
+	python3 tests/profiles/test_mip.py $(BUILD)/unix-lean/micropython $(MPLIB_DIR)
+
+test-profile-default:
+	$(MAKE) --no-print-directory test-py UAIO_PROFILE=default RUN_TAG=-default \
+		PY_TESTS="$(PROFILE_PY_TESTS) $(CURDIR)/tests/profiles/default_names.py"
+
+# The .mpy bytes of each part and profile (a proxy for the frozen flash).
+profile-sizes: mpy-cross
+	python3 scripts/profile_sizes.py $(MPY_CROSS) --json $(BUILD)/profile-sizes.json
