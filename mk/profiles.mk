@@ -13,6 +13,11 @@ test-profiles: test-profile-manifest test-profile-lean test-profile-default
 # the package.json of each part; no build.
 test-profile-manifest: micropython
 	python3 tests/profiles/test_manifest.py $(MPY)
+	@if $(MAKE) -n -C $(MPY)/ports/unix $(UNIX_FLAGS) BUILD=$(abspath $(BUILD))/unix-badprofile \
+		USER_C_MODULES=$(CURDIR) UAIO_PROFILE=tiny > $(BUILD)/badprofile.log 2>&1; then \
+		echo "make UAIO_PROFILE=tiny: not refused"; exit 1; fi
+	@grep -q "UAIO_PROFILE=tiny: expected lean, default or full" $(BUILD)/badprofile.log \
+		&& echo "make UAIO_PROFILE=tiny refused: ok" || { cat $(BUILD)/badprofile.log; exit 1; }
 
 test-profile-lean: mplib
 	$(MAKE) --no-print-directory test-conformance UAIO_PROFILE=lean RUN_TAG=-lean

@@ -128,7 +128,7 @@ target_include_directories(usermod_uaio INTERFACE ${UAIO_DIR}/include)
 target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1 ${_uaio_defs})
 # ... and for the qstr/module scan, which reads only the main target's own
 # definitions plus this list: else it would register the absent _asyncio.
-list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
+list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1 ${_uaio_defs})
 
 # The archive follows the module's objects on the firmware's link line.
 target_link_libraries(usermod INTERFACE usermod_uaio uaio_core)
