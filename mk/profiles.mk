@@ -1,7 +1,8 @@
 # Profiles (port/README.md): a unix build of each in build/unix-PROFILE
 # (`make unix UAIO_PROFILE=lean`; build/unix itself is full), and the suites
-# each claims: lean MicroPython's asyncio suites, default also the project's
-# tests that need no optional subpackage (build/unix, full, runs them all).
+# each claims: lean and default MicroPython's asyncio suites, default also
+# the project's tests that need no optional subpackage (build/unix, full,
+# runs them all).
 PROFILE_PY_TESTS = $(shell grep -LE 'Queue|queues|Semaphore|semaphore|synchro|udp|websocket' tests/py/*.py)
 MPY_CROSS = $(MPY)/mpy-cross/build/mpy-cross
 
@@ -26,6 +27,7 @@ test-profile-lean: mplib
 	python3 tests/profiles/test_mip.py $(BUILD)/unix-lean/micropython $(MPLIB_DIR)
 
 test-profile-default:
+	$(MAKE) --no-print-directory test-conformance UAIO_PROFILE=default RUN_TAG=-default
 	$(MAKE) --no-print-directory test-py UAIO_PROFILE=default RUN_TAG=-default \
 		PY_TESTS="$(PROFILE_PY_TESTS) $(CURDIR)/tests/profiles/default_names.py"
 

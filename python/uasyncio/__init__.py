@@ -36,10 +36,8 @@ def _load(mod):
     try:
         return __import__(mod, None, None, True, 1)
     except ImportError as e:
-        if mod in _optional:
-            # Named, not a bare "can't import name": it is a subpackage.
-            raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
-        raise
+        # Named, not a bare "can't import name": a subpackage left out.
+        raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
 
 
 def __getattr__(attr):
@@ -54,16 +52,16 @@ def __getattr__(attr):
             except ImportError:
                 pass
         return names
-    mod = _lazy.get(attr)
-    if mod is None and attr not in _optional:
-        # Submodules (`from uasyncio import core`) load on first use.
+    mod = _lazy.get(attr, attr)
+    if mod == attr and attr not in _optional:
+        # Other submodules (`from uasyncio import core`) load on first use.
         try:
             value = __import__(attr, None, None, True, 1)
         except ImportError:
             raise AttributeError(attr)
     else:
-        value = _load(mod or attr)
-        if mod:
+        value = _load(mod)
+        if mod != attr:
             value = getattr(value, attr)
     globals()[attr] = value
     return value
