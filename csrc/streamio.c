@@ -318,6 +318,8 @@ static mp_obj_t stream_drain(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(stream_drain_obj, stream_drain);
 
+// The 2.x writes: UAIO_PROFILE=lean leaves them out.
+#if !UAIO_PROFILE_LEAN
 // awrite(buf, off=0, sz=-1): awaitable; buf[off:off+sz] all written. The
 // buffer stays the caller's: nothing is copied or allocated (unless write()
 // buffered something, which goes first).
@@ -333,8 +335,6 @@ static mp_obj_t awrite(mp_obj_t self_in, mp_obj_t buf, mp_int_t off, mp_int_t sz
     return stream_drain(self_in);
 }
 
-// The 2.x writes (UAIO_PROFILE=lean leaves them out; drain() uses awrite()).
-#if !UAIO_PROFILE_LEAN
 // Positional arguments at once; keywords (rare) through the parser.
 static mp_obj_t stream_awrite(size_t n_args, const mp_obj_t *args, mp_map_t *kw) {
     if (kw->used == 0 && n_args >= 2 && n_args <= 4) {
@@ -674,6 +674,7 @@ static mp_obj_t write_all(uaio_op_t *op) {
 
 static mp_obj_t op_iternext(mp_obj_t self_in);
 
+#if !UAIO_PROFILE_LEAN
 static mp_obj_t write_iter(uaio_op_t *op) {
     for (;;) {
         if (op->cur != MP_OBJ_NULL) {
@@ -691,6 +692,7 @@ static mp_obj_t write_iter(uaio_op_t *op) {
         op->cur = mp_obj_is_type(aw, &uaio_stream_op_type) ? aw : MP_OBJ_NULL;
     }
 }
+#endif
 
 // wait_closed(), aclose(), __aexit__: closing twice, or after EOF, is
 // harmless; a task still waiting on the stream gets OSError(EBADF).
@@ -744,8 +746,10 @@ static mp_obj_t op_iternext(mp_obj_t self_in) {
             return read_line(op);
         case OP_READEXACTLY:
             return read_exactly(op);
+        #if !UAIO_PROFILE_LEAN
         case OP_WRITEITER:
             return write_iter(op);
+        #endif
         case OP_CLOSE:
             return close_now(op);
         case OP_VALUE:
