@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """mip (micropython-lib's, unchanged) installs uaio's parts from their
 package.json over HTTP on 127.0.0.1 (a local server of python/; no other
-host): the lean package plus queues run on a lean firmware; the 2.x layer on
+host): the lean package plus queues run on a lean firmware, as do the other
+subpackages (none needs the 2.x layer); the 2.x layer on
 a lean C module is refused at import with an ImportError that says why.
 Usage: test_mip.py LEAN_MICROPYTHON MICROPYTHON_LIB_DIR"""
 import functools
@@ -82,6 +83,35 @@ except ImportError as e:
     expect("queues from the filesystem", out, "from uasyncio True")
     expect("queues work", out, "got [0, 1, 2]")
     expect("a part not installed", out, "ImportError no module named 'uasyncio.synchro'")
+
+# Every subpackage runs on the lean C module (none needs the 2.x layer).
+with tempfile.TemporaryDirectory() as lib:
+    install(lib, "package.json", "semaphore", "synchro", "udp", "websocket")
+    out = run("""
+import asyncio
+from uasyncio.synchro import Lock
+from uasyncio.websocket.server import WSReader, WSWriter, accept_key
+import uasyncio.udp as udp
+async def main():
+    sem, lock, log = asyncio.BoundedSemaphore(1), Lock(), []
+    async def worker(i):
+        async with sem:
+            async with lock:
+                log.append((i, lock.locked))
+            await asyncio.sleep_ms(1)
+    await asyncio.gather(*[worker(i) for i in range(3)])
+    import socket
+    addr = socket.getaddrinfo("127.0.0.1", 18493)[0][-1]
+    s = udp.socket()
+    s.bind(addr)
+    await udp.sendto(s, b"ping", addr)
+    log.append((await udp.recvfrom(s, 10))[0])
+    await udp.close(s)
+    return log
+print("subpackages", asyncio.run(main()), accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="))
+""", lib)
+    expect("subpackages on lean C", out,
+           "subpackages [(0, True), (1, True), (2, True), b'ping'] b's3pPLMBiTxaQ9kYGzzhZRbK+xOo='")
 
 with tempfile.TemporaryDirectory() as lib:
     install(lib, "package.json", "v2")
