@@ -31,6 +31,12 @@ test-profile-default:
 	$(MAKE) --no-print-directory test-py UAIO_PROFILE=default RUN_TAG=-default \
 		PY_TESTS="$(PROFILE_PY_TESTS) $(CURDIR)/tests/profiles/default_names.py"
 
-# The .mpy bytes of each part and profile (a proxy for the frozen flash).
+# The .mpy bytes of each part and profile; and, given a qemu build's qstrs
+# (make qemu BOARD=MPS2_AN385), the flash each profile's frozen Python takes
+# on Cortex-M3, beside stock asyncio's.
+QSTR_BUILD ?= $(BUILD)/qemu-MPS2_AN385
 profile-sizes: mpy-cross
 	python3 scripts/profile_sizes.py $(MPY_CROSS) --json $(BUILD)/profile-sizes.json
+	@if [ -f $(QSTR_BUILD)/genhdr/qstrdefs.preprocessed.h ]; then \
+		for p in stock lean default full; do sh scripts/frozen_size.sh $(MPY) $(QSTR_BUILD) $$p || exit 1; done; \
+	else echo "frozen flash: needs $(QSTR_BUILD)/genhdr (make qemu BOARD=MPS2_AN385, or QSTR_BUILD=...)"; fi

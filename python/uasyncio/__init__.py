@@ -14,54 +14,32 @@ except ImportError as e:
 
 __version__ = (3, 0, 0)
 
-# Names that load on first use: streams, and the optional subpackages.
+# Names that load on first use: streams (in every profile), and those of
+# the optional subpackages (port/README.md).
+_stream = ("open_connection", "start_server", "Stream", "StreamReader", "StreamWriter", "Server")
 _lazy = {
-    "open_connection": "stream",
-    "start_server": "stream",
-    "Stream": "stream",
-    "StreamReader": "stream",
-    "StreamWriter": "stream",
-    "Server": "stream",
     "Queue": "queues",
     "QueueEmpty": "queues",
     "QueueFull": "queues",
     "Semaphore": "semaphore",
     "BoundedSemaphore": "semaphore",
 }
-# Subpackages frozen or installed only when asked for (port/README.md).
-_optional = ("queues", "semaphore", "synchro", "udp", "websocket")
-
-
-def _load(mod):
-    try:
-        return __import__(mod, None, None, True, 1)
-    except ImportError as e:
-        # Named, not a bare "can't import name": a subpackage left out.
-        raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
 
 
 def __getattr__(attr):
-    # `from uasyncio import *` asks for __all__ (since MicroPython 1.26):
-    # every public name, those of installed subpackages too.
+    # `from uasyncio import *` asks for __all__ (since MicroPython 1.26): the
+    # names of every profile (a subpackage's only once it is loaded).
     if attr == "__all__":
-        names = [k for k in globals() if k[0] != "_"]
-        for k, mod in _lazy.items():
-            try:
-                _load(mod)
-                names.append(k)
-            except ImportError:
-                pass
-        return names
-    mod = _lazy.get(attr, attr)
-    if mod == attr and attr not in _optional:
-        # Other submodules (`from uasyncio import core`) load on first use.
-        try:
-            value = __import__(attr, None, None, True, 1)
-        except ImportError:
-            raise AttributeError(attr)
-    else:
-        value = _load(mod)
-        if mod != attr:
-            value = getattr(value, attr)
+        return [k for k in globals() if k[0] != "_"] + list(_stream)
+    mod = "stream" if attr in _stream else _lazy.get(attr, attr)
+    try:
+        value = __import__(mod, None, None, True, 1)
+    except ImportError as e:
+        if mod == attr and mod not in ("queues", "semaphore", "synchro", "udp", "websocket"):
+            raise AttributeError(attr)  # no submodule of that name
+        # Named, not a bare "can't import name": a subpackage left out.
+        raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
+    if mod != attr:
+        value = getattr(value, attr)
     globals()[attr] = value
     return value
