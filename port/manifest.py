@@ -26,6 +26,10 @@ for _name in _extras:
 package("uasyncio", base_path="../python", opt=3)
 # Each part is a folder python/<part>/ holding uasyncio/<part>..., the layout
 # mip installs (python/<part>/package.json).
-for _name in _PROFILES[_profile] + tuple(n for n in _extras if n not in _PROFILES[_profile]):
+_parts = list(_PROFILES[_profile])
+for _name in _extras:
+    if _name not in _parts:
+        _parts.append(_name)
+for _name in _parts:
     package("uasyncio", base_path="../python/" + _name, opt=3)
 module("asyncio.py", base_path="../python", opt=3)

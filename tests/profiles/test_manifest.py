@@ -61,6 +61,7 @@ check(", profile='lean', extras=('queues', 'websocket')", LEAN | PARTS["queues"]
 check(", profile='lean', extras='semaphore'", LEAN | PARTS["semaphore"])
 check(", extras=('udp',)", LEAN | PARTS["v2"] | PARTS["udp"])
 check(", profile='full', extras=('queues',)", everything)
+check(", profile='lean', extras=('udp', 'udp')", LEAN | PARTS["udp"])
 check_error(", profile='tiny'", "unknown profile 'tiny'")
 check_error(", profile='lean', extras=('v2',)", "unknown subpackage 'v2'")
 check_error(", extras=('queue',)", "unknown subpackage 'queue'")
