@@ -40,6 +40,7 @@ help:
 	@echo "make stm32 BOARD=B_L475E_IOT01A|NUCLEO_F401RE|NUCLEO_G0B1RE|NUCLEO_H743ZI, make stm32-stock, make stm32-test  (qemu 10)"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          flash/RAM uaio adds to the MPS2_AN385 image, beside stock asyncio"
+	@echo "make unix UAIO_PROFILE=lean|default  a unix build of that profile (build/unix-PROFILE);  make test-profiles, make profile-sizes"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"
 	@echo "make unix-asan / unix-ubsan  the firmware under ASan / UBSan;  make test-sanitize: every suite on both"
 	@echo "make load          200 loopback clients against a uasyncio echo server (bytes, memory)"
