@@ -100,7 +100,9 @@ def rows_for(board, values, errors, runs):
             ">= 3x faster", lambda s, u: s / u >= 3)
         row("task_bytes", "heap per task asleep in sleep_ms()", "B", lambda s, u: u / s, "x",
             "<= stock", lambda s, u: u <= s)
-    row("flash", "flash (text+data)", "B", lambda s, u: u / s, "x", "<= stock", lambda s, u: u <= s)
+    # Whole images: what uaio's parts cost over an image without asyncio,
+    # against stock asyncio's cost, is `make size`'s target.
+    row("flash", "flash (text+data)", "B", lambda s, u: u / s, "x", "(reference)", None)
     row("ram_static", "static RAM (data+bss)", "B", lambda s, u: u / s, "x", "(reference)", None)
     row("heap_size", "GC heap (linker)", "B", lambda s, u: u / s, "x", "(reference)", None)
     if runs:
