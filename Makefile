@@ -13,7 +13,10 @@ MICROPY_DIR  ?= $(BUILD)/micropython-$(MPY_VERSION)
 MPY          := $(abspath $(MICROPY_DIR))
 JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 UAIO_LIB     := target/release/libuaio.a
-UNIX_BIN     := $(BUILD)/unix/micropython
+# UAIO_PROFILE=lean|default|full: a unix build of that profile in
+# build/unix-PROFILE (mk/profiles.mk); unset, build/unix has everything (full).
+UNIX_DIR     := $(BUILD)/unix$(if $(UAIO_PROFILE),-$(UAIO_PROFILE))
+UNIX_BIN     := $(UNIX_DIR)/micropython
 STOCK_BIN    := $(BUILD)/stock/micropython
 EMBEDDED_TARGETS := thumbv7em-none-eabihf thumbv7m-none-eabi
 
@@ -37,6 +40,7 @@ help:
 	@echo "make stm32 BOARD=B_L475E_IOT01A|NUCLEO_F401RE|NUCLEO_G0B1RE|NUCLEO_H743ZI, make stm32-stock, make stm32-test  (qemu 10)"
 	@echo "make bench         stock vs uaio, side by side"
 	@echo "make size          what asyncio costs on the RPI_PICO and B_L475E_IOT01A images: stock, uaio per profile (size-qemu: MPS2_AN385)"
+	@echo "make unix UAIO_PROFILE=lean|default  a unix build of that profile (build/unix-PROFILE);  make test-profiles, make profile-sizes"
 	@echo "make fuzz          the C API fuzzer, FUZZ_OPS operations (50M), FUZZ_SEED;  make miri: Miri on the core's tests"
 	@echo "make unix-asan / unix-ubsan  the firmware under ASan / UBSan;  make test-sanitize: every suite on both"
 	@echo "make load          200 loopback clients against a uasyncio echo server (bytes, memory)"
@@ -71,8 +75,8 @@ mpy-cross: micropython
 
 unix: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
-		BUILD=$(abspath $(BUILD)/unix) PROG=micropython \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/port/manifest.py
+		BUILD=$(abspath $(UNIX_DIR)) PROG=micropython \
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_$(or $(UAIO_PROFILE),full).py
 
 stock: mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
@@ -89,11 +93,15 @@ include mk/c.mk
 -include mk/sanitize.mk mk/fuzz.mk mk/load.mk
 # Plain C on libuaio.a on bare metal, without MicroPython (examples/baremetal).
 include mk/baremetal.mk
+# The port contract (include/uaio_port.h -> bindgen) and the archive's C port.
+include mk/port.mk
 # micropython-lib for the tests that run its packages; programs we did not
 # write; random programs compared with stock and CPython.
 include mk/mplib.mk mk/external.mk mk/difftest.mk
 # What differs between MicroPython versions, and the version matrix.
 include mk/versions.mk
+# Profiles lean / default / full of the Python package.
+include mk/profiles.mk
 
 lint:
 	cargo clippy --quiet --all-targets -- -D warnings
@@ -109,7 +117,7 @@ test-embedded:
 		echo "built libuaio.a for $$t"; done
 
 # The firmware as the test runners call it, with UPY_FLAGS (e.g. a heap size).
-RUNNER = $(abspath $(BUILD))/micropython-runner
+RUNNER = $(abspath $(BUILD))/micropython-runner$(if $(UAIO_PROFILE),-$(UAIO_PROFILE))
 runner: unix
 	@printf '#!/bin/sh\nexec $(abspath $(UNIX_BIN)) $(UPY_FLAGS) "$$@"\n' > $(RUNNER) && chmod +x $(RUNNER)
 
@@ -117,7 +125,8 @@ runner: unix
 # run by MicroPython's own test runner against the uaio firmware.
 test-py: runner
 	cd $(MPY)/tests && $(RUN_ENV) MICROPY_MICROPYTHON=$(RUNNER) \
-		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(wildcard tests/py/*.py))
+		python3 ./run-tests.py --result-dir $(abspath $(BUILD))/results/py$(RUN_TAG) $(abspath $(PY_TESTS))
+PY_TESTS ?= $(wildcard tests/py/*.py)
 
 # MicroPython's own asyncio suites against the uaio firmware: extmod and
 # net_hosted, and multi_net with two instances in a network namespace that
@@ -138,10 +147,10 @@ test-gc: unix
 	$(MAKE) --no-print-directory test-conformance test-py RUN_ENV="UAIO_GC_STRESS=1" RUN_TAG=-gcstress
 SMALL_HEAP ?= 640k
 
-test: deps lint check-header test-bench test-rust miri test-embedded test-size c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 test-versions
+test: deps lint check-header check-port-header test-port-archive test-bench test-profiles test-rust miri test-embedded test-size c-test c-example baremetal-test test-py test-conformance test-gc test-difftest test-sanitize load soak test-external qemu-test-all rp2-test test-esp32 test-stm32 stm32-test test-versions
 
 clean:
 	cargo clean
-	rm -rf $(BUILD)/unix $(BUILD)/unix-ticks30 $(BUILD)/unix-asan $(BUILD)/unix-ubsan $(BUILD)/micropython-runner* $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
+	rm -rf $(BUILD)/unix $(BUILD)/unix-lean $(BUILD)/unix-default $(BUILD)/unix-full $(BUILD)/unix-ticks30 $(BUILD)/unix-asan $(BUILD)/unix-ubsan $(BUILD)/micropython-runner* $(BUILD)/stock $(BUILD)/c $(BUILD)/results $(BUILD)/uaio.h $(BUILD)/cmake
 
 FORCE:

@@ -98,7 +98,7 @@ uaio_task_t *uaio_cur_task(uaio_state_t *st, const char *what) {
 static void read_py_time(uaio_state_t *st);
 
 uint64_t uaio_now_us(uaio_state_t *st) {
-    if (st->py_time) {
+    if (PY_TIME(st)) {
         if (!st->running) {
             read_py_time(st); // in a round, the round's reading
         }
@@ -139,7 +139,7 @@ uint64_t uaio_deadline_us(uaio_state_t *st, int64_t us) {
 // The current ms tick, and the µs time at which it began.
 static uint64_t tick_now(uaio_state_t *st, uint64_t *began) {
     uint64_t now = uaio_now_us(st);
-    if (st->py_time) {
+    if (PY_TIME(st)) {
         *began = now;
         return st->py_ticks;
     }
@@ -462,7 +462,7 @@ static void run_entry(uaio_state_t *st, mp_obj_t obj) {
 
 // The round's time (2.x: loop.time(), once a round), and the due timers.
 static void collect_timers(uaio_state_t *st) {
-    if (st->py_time) {
+    if (PY_TIME(st)) {
         read_py_time(st);
     }
     collect_due(st);
@@ -492,7 +492,7 @@ static void wait_phase(uaio_state_t *st) {
     if (st->runq_len == 0) {
         uaio_nodeq_timeout(&st->timers, uaio_now_us(st), &timeout);
     }
-    if (st->py_wait) {
+    if (PY_WAIT(st)) {
         // 2.x: an overridden wait(delay_ms) replaces the I/O wait (-1: it
         // decides how to wait for nothing, as 2.x's wait(-1)).
         mp_int_t ms = timeout < 0 ? -1 : (mp_int_t)uaio_div1000((uint64_t)timeout + 999);

@@ -9,6 +9,9 @@
 #include "py/smallint.h"
 #include "uaio_mp.h"
 
+// UAIO_PROFILE_LEAN (make/CMake UAIO_PROFILE=lean): without what only the
+// 2.x layer (python/v2) calls: its absence makes that layer's import fail.
+
 
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up
 // (a sleep never ends early); negative means 0.
@@ -71,12 +74,14 @@ static mp_obj_t mod_use(mp_obj_t sched) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_use_obj, mod_use);
 
+#if !UAIO_PROFILE_LEAN
 // new_task(coro) -> a Task that is not scheduled yet (for call_later); it is
 // live (all_tasks) once its timer is set.
 static mp_obj_t mod_new_task(mp_obj_t coro) {
     return uaio_task_new(coro);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_new_task_obj, mod_new_task);
+#endif
 
 static mp_obj_t mod_stop(void) {
     uaio_state()->stop = true;
@@ -84,16 +89,19 @@ static mp_obj_t mod_stop(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_stop_obj, mod_stop);
 
+#if !UAIO_PROFILE_LEAN
 // push(obj): a task or callable to the back of the run queue.
 static mp_obj_t mod_push(mp_obj_t obj) {
     uaio_runq_push(uaio_state(), obj);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_push_obj, mod_push);
+#endif
 
 // A callback's place in the timing queue (what call_later returns for one).
 MP_DEFINE_CONST_OBJ_TYPE(uaio_timer_type, MP_QSTR_Timer, MP_TYPE_FLAG_NONE);
 
+#if !UAIO_PROFILE_LEAN
 // A task (neither queued nor done) or a callable to run at `deadline`; the
 // task, or the callable's timer (for cancel_timer).
 static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
@@ -141,6 +149,7 @@ static mp_obj_t mod_cancel_timer(mp_obj_t timer) {
     return mp_obj_new_bool(uaio_nodeq_remove(&uaio_state()->timers, MP_OBJ_TO_PTR(timer)) == UAIO_OK);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_cancel_timer_obj, mod_cancel_timer);
+#endif
 
 // cancel(task, exc) -> bool: throw `exc` into `task` at its next step,
 // waking it from whatever it waits for (Task.cancel with a given
@@ -154,7 +163,7 @@ static mp_obj_t mod_cancel(mp_obj_t task, mp_obj_t exc) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(mod_cancel_obj, mod_cancel);
 
-// wake(task): make a task parked with `yield False` runnable (2.x).
+// wake(task): make a task parked with `yield False` runnable (2.x, queues).
 static mp_obj_t mod_wake(mp_obj_t task) {
     uaio_task_t *t = uaio_to_task(task);
     if (!(t->flags & TASK_DONE) && !(t->flags & (TASK_SLEEPING | TASK_IO_READ | TASK_IO_WRITE))
@@ -203,6 +212,7 @@ static MP_DEFINE_CONST_FUN_OBJ_0(mod_all_tasks_obj, mod_all_tasks);
 
 // find_task(coro) -> the live task running `coro`, or None (2.x names a
 // task by its coroutine).
+#if !UAIO_PROFILE_LEAN
 static mp_obj_t mod_find_task(mp_obj_t coro) {
     uaio_state_t *st = uaio_state();
     for (uaio_task_t *t = next_live(st, NULL); t != NULL; t = next_live(st, t)) {
@@ -213,6 +223,7 @@ static mp_obj_t mod_find_task(mp_obj_t coro) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_find_task_obj, mod_find_task);
+#endif
 
 // failed(task) -> bool: the task is done and ended with an exception
 // (then in task.data).
@@ -291,6 +302,7 @@ static mp_obj_t mod_park(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_park_obj, 1, 3, mod_park);
 
+#if !UAIO_PROFILE_LEAN
 // wait_io(ms): the I/O wait of the default EventLoop.wait (-1: no limit).
 static mp_obj_t mod_wait_io(mp_obj_t ms) {
     mp_int_t v = mp_obj_get_int(ms);
@@ -298,6 +310,7 @@ static mp_obj_t mod_wait_io(mp_obj_t ms) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_wait_io_obj, mod_wait_io);
+#endif
 
 // Called on every import of the module. After a soft reset the scheduler
 // it points to went with the old heap: its block is no longer allocated.
@@ -324,18 +337,32 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_check_idle), MP_ROM_PTR(&mod_check_idle_obj) },
     { MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&mod_running_obj) },
     { MP_ROM_QSTR(MP_QSTR_use), MP_ROM_PTR(&mod_use_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_new_task), MP_ROM_PTR(&mod_new_task_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&mod_stop_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&mod_push_obj) },
+    #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_call_later), MP_ROM_PTR(&mod_call_later_obj) },
+    #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_call_at), MP_ROM_PTR(&mod_call_at_obj) },
+    #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_ticks), MP_ROM_PTR(&mod_ticks_obj) },
+    #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_cancel_timer), MP_ROM_PTR(&mod_cancel_timer_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_cancel), MP_ROM_PTR(&mod_cancel_obj) },
     { MP_ROM_QSTR(MP_QSTR_wake), MP_ROM_PTR(&mod_wake_obj) },
     { MP_ROM_QSTR(MP_QSTR_cur_task), MP_ROM_PTR(&mod_cur_task_obj) },
     { MP_ROM_QSTR(MP_QSTR_all_tasks), MP_ROM_PTR(&mod_all_tasks_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_find_task), MP_ROM_PTR(&mod_find_task_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_counts), MP_ROM_PTR(&mod_counts_obj) },
     { MP_ROM_QSTR(MP_QSTR_failed), MP_ROM_PTR(&mod_failed_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep_ms), MP_ROM_PTR(&mod_sleep_ms_obj) },
@@ -345,7 +372,9 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_close), MP_ROM_PTR(&mod_io_close_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_wait_io), MP_ROM_PTR(&mod_wait_io_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_done_true), MP_ROM_PTR(&uaio_done_true_obj) },
     { MP_ROM_QSTR(MP_QSTR_done_none), MP_ROM_PTR(&uaio_done_none_obj) },
     { MP_ROM_QSTR(MP_QSTR_READ), MP_ROM_INT(UAIO_READ) },

@@ -1,13 +1,14 @@
-// Cortex-M support for ports without a clock or an event wait (qemu): a
-// SysTick millisecond tick with µs interpolation, the idle wait of the uaio
-// core (WFI until the deadline or an interrupt), and, with
+// Cortex-M support for MicroPython ports without a clock or an event wait
+// (qemu), on the archive's bare Cortex-M port (include/uaio_cortexm.h,
+// staticlib/c/uaio_cortexm.c: SysTick tick, µs counter, WFI idle wait):
+// the port's HAL ticks and delays from it, the idle wait of the uaio core
+// with MicroPython's pending work as its `pending` check, and, with
 // UAIO_PROVIDE_TIME, the `time` module such ports lack.
 //
-// SysTick rather than a board timer: every Cortex-M3/M4/M7 has it at the
-// same address, so one driver serves every board. The port's vector table
-// is copied to RAM and VTOR pointed at the copy, so the tick handler is
-// installed without editing the port (whose SysTick_Handler is its fatal
-// error handler). Set UAIO_CORTEXM_HZ to the core clock SysTick counts.
+// The tick's handler is installed without editing the port (whose
+// SysTick_Handler is its fatal error handler): the port's vector table is
+// copied to RAM and VTOR pointed at the copy. Set UAIO_CORTEXM_HZ to the
+// core clock SysTick counts.
 //
 // Ports with their own tick and event wait (stm32, ...) must not build this
 // file: it takes SysTick for itself. A port with its own SysTick tick and
@@ -17,6 +18,7 @@
 #include "py/mphal.h"
 #include "py/runtime.h"
 #include "py/smallint.h"
+#include "uaio_cortexm.h"
 #include "uaio_mp.h"
 
 #if UAIO_CORTEXM
@@ -27,6 +29,8 @@
 
 #ifndef UAIO_CORTEXM_HZ
 #error "UAIO_CORTEXM_HZ: set the core clock frequency that SysTick counts"
+#elif UAIO_CORTEXM_HZ < 1000000 || UAIO_CORTEXM_HZ % 1000 != 0
+#error "UAIO_CORTEXM_HZ: at least 1 MHz, in whole kHz (uaio_cm_tick_start refuses others)"
 #endif
 
 // Vectors copied to RAM: the 16 exceptions, and a port's IRQs if it sets more.
@@ -38,111 +42,46 @@
 #define VTOR_ALIGN (UAIO_CORTEXM_NVECTORS <= 32 ? 128 : UAIO_CORTEXM_NVECTORS <= 64 ? 256 : \
     UAIO_CORTEXM_NVECTORS <= 128 ? 512 : 1024)
 
-#define REG(addr) (*(volatile uint32_t *)(addr))
-#define SYST_CSR REG(0xe000e010)
-#define SYST_RVR REG(0xe000e014)
-#define SYST_CVR REG(0xe000e018)
-#define SCB_ICSR REG(0xe000ed04)
-#define SCB_VTOR REG(0xe000ed08)
-
-#define SYST_CSR_ENABLE (1 << 0)
-#define SYST_CSR_TICKINT (1 << 1)
-#define SYST_CSR_CLKSOURCE (1 << 2) // the core clock
-#define ICSR_PENDSTSET (1 << 26)
-#define ICSR_ISRPENDING (1 << 22)
-#define ICSR_VECTPENDING(icsr) (((icsr) >> 12) & 0x1ff)
-#define SYSTICK_EXC (15)
-
-#define CYCLES_PER_MS ((uint32_t)(UAIO_CORTEXM_HZ / 1000))
 // Longest single sleep: elapsed µs are measured with the 32-bit counter.
 #define MAX_SLEEP_US (INT64_C(1) << 31)
 
-static inline uint32_t irq_save(void) {
-    uint32_t primask;
-    __asm volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask) {
-    __asm volatile ("msr primask, %0\n isb" : : "r" (primask) : "memory");
-}
-
 #if UAIO_CORTEXM_TICK
-
 static uint32_t vectors[UAIO_CORTEXM_NVECTORS < 32 ? 32 : UAIO_CORTEXM_NVECTORS]
 __attribute__((aligned(VTOR_ALIGN)));
-static volatile uint32_t tick_ms;
-
-static void systick_isr(void) {
-    tick_ms += 1;
-}
-
-// Starts the tick on first use: the port has no init hook for us.
-static void tick_start(void) {
-    const uint32_t *old = (const uint32_t *)SCB_VTOR;
-    for (size_t i = 0; i < UAIO_CORTEXM_NVECTORS; ++i) {
-        vectors[i] = old[i];
-    }
-    vectors[SYSTICK_EXC] = (uint32_t)systick_isr;
-    __asm volatile ("dsb" : : : "memory");
-    SCB_VTOR = (uint32_t)vectors;
-    __asm volatile ("dsb\n isb" : : : "memory");
-    SYST_RVR = CYCLES_PER_MS - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
-    while (SYST_CVR == 0) {
-        // Until the first reload: 0 would read as the end of a ms.
-    }
-}
-
-#define TICK_MS() tick_ms
-
 #else
+// The port's own SysTick ms tick, started at boot at 1 ms of
+// UAIO_CORTEXM_HZ (the make passes it CPU_FREQ_HZ). (The port's own µs
+// reading can step back a ms, which the core would take for a wrap of
+// the counter: the archive's reading corrects for a pending reload.)
+static uint32_t port_ms(void) {
+    return (uint32_t)mp_hal_ticks_ms();
+}
+#endif
 
-// The port's own SysTick ms tick, started at boot with CYCLES_PER_MS (the
-// make passes it CPU_FREQ_HZ): its count, read through its HAL.
-#define TICK_MS() ((uint32_t)mp_hal_ticks_ms())
-
-#endif // UAIO_CORTEXM_TICK
-
-// The ms count and the cycles into the current ms, read consistently: a
-// reload whose interrupt is not yet taken (masked here) counts as a tick.
-// 0 is the last cycle of a ms (the interrupt pends on reaching it). (The
-// port's own µs reading lacks this: it can step back a ms, which the core
-// would take for a wrap of the counter.)
-static uint32_t tick_read(uint32_t *cycles) {
-    #if UAIO_CORTEXM_TICK
-    if (!(SYST_CSR & SYST_CSR_ENABLE)) {
-        tick_start();
+// Starts the tick on first use: the port has no init hook for us. The
+// clock is checked above and the table is static: the start cannot fail.
+static void tick_ensure(void) {
+    if (!uaio_cm_tick_running()) {
+        #if UAIO_CORTEXM_TICK
+        uaio_cm_tick_start_vtor(UAIO_CORTEXM_HZ, vectors, UAIO_CORTEXM_NVECTORS);
+        #else
+        uaio_cm_tick_attach(UAIO_CORTEXM_HZ, port_ms);
+        #endif
     }
-    #endif
-    uint32_t primask = irq_save();
-    uint32_t ms = TICK_MS();
-    uint32_t val = SYST_CVR;
-    if (SCB_ICSR & ICSR_PENDSTSET) {
-        val = SYST_CVR;
-        if (val != 0) {
-            ms += 1;
-        }
-    }
-    irq_restore(primask);
-    *cycles = CYCLES_PER_MS - 1 - val;
-    return ms;
 }
 
 // The scheduler's clock (csrc/loop.c). Wraps at 2^32 like the ms count
 // times 1000, so the two agree.
 uint32_t uaio_cortexm_ticks_us(void) {
-    uint32_t cycles;
-    uint32_t ms = tick_read(&cycles);
-    return ms * 1000 + cycles * 1000 / CYCLES_PER_MS;
+    tick_ensure();
+    return uaio_cm_ticks_us();
 }
 
 #if UAIO_CORTEXM_TICK
 
 mp_uint_t mp_hal_ticks_ms(void) {
-    uint32_t cycles;
-    return tick_read(&cycles);
+    tick_ensure();
+    return uaio_cm_ticks_ms();
 }
 
 mp_uint_t mp_hal_ticks_us(void) {
@@ -150,57 +89,31 @@ mp_uint_t mp_hal_ticks_us(void) {
 }
 
 mp_uint_t mp_hal_ticks_cpu(void) {
-    uint32_t cycles;
-    uint32_t ms = tick_read(&cycles);
-    return ms * CYCLES_PER_MS + cycles;
+    tick_ensure();
+    return uaio_cm_ticks_cycles();
 }
 
 #endif // UAIO_CORTEXM_TICK
 
-static bool mp_work_pending(void) {
+// The archive's idle wait asks this with interrupts masked before each
+// sleep: a scheduled callback or exception ends it (UAIO_EINTR).
+static int32_t mp_work_pending(void *arg) {
+    (void)arg;
     #if MICROPY_ENABLE_SCHEDULER
     if (MP_STATE_VM(sched_state) == MP_SCHED_PENDING) {
-        return true;
+        return UAIO_EINTR;
     }
     #endif
-    return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL;
+    return MP_STATE_THREAD(mp_pending_exception) != MP_OBJ_NULL ? UAIO_EINTR : 0;
 }
 
 // Sleeps until `timeout_us` (-1: no limit, capped at MAX_SLEEP_US) passed,
 // an interrupt other than the tick is taken, or MicroPython has pending work
-// (UAIO_EINTR); with `one_tick`, also at the next tick. Interrupts are masked
-// from the check to the WFI, so one arriving in between still ends the WFI
-// (a pending interrupt wakes it even when masked) and is never missed. The
-// last partial ms is spun, so that the wake is not up to a tick late.
+// (UAIO_EINTR); with `one_tick`, also at the next tick.
 static int32_t idle_sleep(int64_t timeout_us, bool one_tick) {
-    if (timeout_us < 0 || timeout_us > MAX_SLEEP_US) {
-        timeout_us = MAX_SLEEP_US;
-    }
-    uint32_t start = uaio_cortexm_ticks_us();
-    for (;;) {
-        uint32_t primask = irq_save();
-        int64_t left = timeout_us - (int64_t)(uint32_t)(uaio_cortexm_ticks_us() - start);
-        if (left <= 0) {
-            irq_restore(primask);
-            return 0;
-        }
-        if (mp_work_pending()) {
-            irq_restore(primask);
-            return UAIO_EINTR;
-        }
-        if (left < 1000) {
-            irq_restore(primask);
-            continue;
-        }
-        __asm volatile ("dsb\n wfi" : : : "memory");
-        uint32_t icsr = SCB_ICSR;
-        uint32_t vect = ICSR_VECTPENDING(icsr);
-        bool other = (icsr & ICSR_ISRPENDING) || (vect != 0 && vect != SYSTICK_EXC);
-        irq_restore(primask); // the pending handlers run here
-        if (other || (one_tick && (icsr & ICSR_PENDSTSET))) {
-            return 0;
-        }
-    }
+    uaio_cm_idle cfg = { .pending = mp_work_pending, .flags = one_tick ? UAIO_CM_IDLE_EACH_TICK : 0 };
+    tick_ensure();
+    return uaio_cm_idle_wait(&cfg, timeout_us);
 }
 
 // The `idle_wait` hook of the uaio core: called with a Rust frame below, so

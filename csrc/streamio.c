@@ -310,6 +310,8 @@ static mp_obj_t stream_drain(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(stream_drain_obj, stream_drain);
 
+// The 2.x writes: UAIO_PROFILE=lean leaves them out.
+#if !UAIO_PROFILE_LEAN
 // awrite(buf, off=0, sz=-1): awaitable; buf[off:off+sz] all written. The
 // buffer stays the caller's: nothing is copied or allocated (unless write()
 // buffered something, which goes first).
@@ -348,6 +350,7 @@ static mp_obj_t stream_awriteiter(mp_obj_t self_in, mp_obj_t iterable) {
     return MP_OBJ_FROM_PTR(op);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(stream_awriteiter_obj, stream_awriteiter);
+#endif
 
 /******************************************************************************/
 // Reading
@@ -663,6 +666,7 @@ static mp_obj_t write_all(uaio_op_t *op) {
 
 static mp_obj_t op_iternext(mp_obj_t self_in);
 
+#if !UAIO_PROFILE_LEAN
 static mp_obj_t write_iter(uaio_op_t *op) {
     for (;;) {
         if (op->cur != MP_OBJ_NULL) {
@@ -680,6 +684,7 @@ static mp_obj_t write_iter(uaio_op_t *op) {
         op->cur = mp_obj_is_type(aw, &uaio_stream_op_type) ? aw : MP_OBJ_NULL;
     }
 }
+#endif
 
 // wait_closed(), aclose(), __aexit__: closing twice, or after EOF, is
 // harmless; a task still waiting on the stream gets OSError(EBADF).
@@ -733,8 +738,10 @@ static mp_obj_t op_iternext(mp_obj_t self_in) {
             return read_line(op);
         case OP_READEXACTLY:
             return read_exactly(op);
+        #if !UAIO_PROFILE_LEAN
         case OP_WRITEITER:
             return write_iter(op);
+        #endif
         case OP_CLOSE:
             return close_now(op);
         case OP_VALUE:
@@ -834,14 +841,20 @@ static const mp_rom_map_elem_t stream_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&stream_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&stream_drain_obj) },
     { MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&stream_readinto_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_awrite), MP_ROM_PTR(&stream_awrite_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_readline), MP_ROM_PTR(&stream_readline_obj) },
     { MP_ROM_QSTR(MP_QSTR_readexactly), MP_ROM_PTR(&stream_readexactly_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_awriteiter), MP_ROM_PTR(&stream_awriteiter_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_get_extra_info), MP_ROM_PTR(&stream_get_extra_info_obj) },
     { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&stream_close_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait_closed), MP_ROM_PTR(&stream_wait_closed_obj) },
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_aclose), MP_ROM_PTR(&stream_wait_closed_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR___aenter__), MP_ROM_PTR(&stream_aenter_obj) },
     { MP_ROM_QSTR(MP_QSTR___aexit__), MP_ROM_PTR(&stream_aexit_obj) },
 };

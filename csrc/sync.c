@@ -35,7 +35,13 @@ void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t) {
     q->tail = t;
 }
 
+// Bumped by whatever can change the answer of an Event.wait(),
+// Lock.acquire() ...: each goes through a pop or a remove of a wait queue
+// (set, release, a waiter cancelled), even when nobody waits.
+static uint32_t waitq_epoch;
+
 uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q) {
+    ++waitq_epoch;
     uaio_task_t *t = q->head;
     if (t) {
         q->head = t->node.left;
@@ -48,6 +54,7 @@ uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q) {
 }
 
 bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t) {
+    ++waitq_epoch;
     uaio_task_t *prev = NULL;
     for (uaio_task_t *c = q->head; c; prev = c, c = c->node.left) {
         if (c == t) {
@@ -177,6 +184,7 @@ typedef struct _uaio_wait_t {
     mp_obj_t obj;       // io_wait: the object; park: the WaitQueue
     mp_obj_t owner;     // park: the Event, Lock ... whose method made it, or NULL
     uint32_t dir;       // io_wait: UAIO_READ / UAIO_WRITE; park: that method's name
+    uint32_t epoch;     // park: waitq_epoch when it was made
     bool armed;
 } uaio_wait_t;
 
@@ -238,10 +246,11 @@ static mp_obj_t park_iternext(mp_obj_t self_in) {
     mp_obj_t q = w->obj;
     mp_obj_t owner = w->owner;
     w->obj = w->owner = MP_OBJ_NULL;
-    if (owner != MP_OBJ_NULL) {
+    if (owner != MP_OBJ_NULL && w->epoch != waitq_epoch) {
         // Made earlier than awaited (create_task(ev.wait()), gather, or an
-        // Event set in between): asked again now, as a generator's body
-        // would only run now. The answer is done, or this same wait.
+        // Event set in between) and something changed since: asked again
+        // now, as a generator's body would only run now. The answer is
+        // done, or this same wait.
         mp_obj_t again = uaio_call_method(owner, (qstr)w->dir, MP_OBJ_NULL);
         if (again == MP_OBJ_FROM_PTR(&uaio_done_true_obj)) {
             MP_STATE_THREAD(stop_iteration_arg) = mp_const_true;
@@ -275,9 +284,9 @@ static MP_DEFINE_CONST_OBJ_TYPE(uaio_io_wait_type, MP_QSTR_io_wait, MP_TYPE_FLAG
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_park_type, MP_QSTR_park, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, park_iternext);
 static MP_DEFINE_CONST_OBJ_TYPE(uaio_done_type, MP_QSTR_done, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, done_iternext);
 
-static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
-static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
-static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, false };
+static uaio_wait_t sleep_singleton = { { &uaio_sleep_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, 0, false };
+static uaio_wait_t io_wait_singleton = { { &uaio_io_wait_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, 0, false };
+static uaio_wait_t park_singleton = { { &uaio_park_type }, MP_OBJ_NULL, MP_OBJ_NULL, 0, 0, false };
 const uaio_done_t uaio_done_true_obj = { { &uaio_done_type }, mp_const_true };
 const uaio_done_t uaio_done_none_obj = { { &uaio_done_type }, mp_const_none };
 
@@ -317,6 +326,7 @@ static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir, mp_obj_t ow
     w->obj = obj;
     w->owner = owner;
     w->dir = dir;
+    w->epoch = waitq_epoch;
     w->armed = true;
     return MP_OBJ_FROM_PTR(w);
 }
@@ -356,6 +366,7 @@ mp_obj_t uaio_detach(mp_obj_t aw) {
         uaio_wait_t *w = MP_OBJ_TO_PTR(aw);
         if (w->armed) {
             mp_obj_t copy = new_wait(w, w->obj, w->dir, w->owner); // armed: a new object
+            ((uaio_wait_t *)MP_OBJ_TO_PTR(copy))->epoch = w->epoch;
             w->armed = false;
             w->obj = w->owner = MP_OBJ_NULL;
             return copy;

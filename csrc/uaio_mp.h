@@ -77,6 +77,15 @@ extern const mp_obj_type_t uaio_waitq_type;
 
 // loop.c
 extern const mp_obj_type_t uaio_sched_type;
+// A loop whose class overrides time() / wait(): only the 2.x layer makes
+// one, so a lean build (UAIO_PROFILE_LEAN) compiles those paths out.
+#if UAIO_PROFILE_LEAN
+#define PY_TIME(st) (false)
+#define PY_WAIT(st) (false)
+#else
+#define PY_TIME(st) ((st)->py_time)
+#define PY_WAIT(st) ((st)->py_wait)
+#endif
 mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait);
 mp_obj_t uaio_run(mp_obj_t main);
 extern bool uaio_any_running;

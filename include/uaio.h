@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include "uaio_port.h"
 
 // Success.
 #define UAIO_OK 0
@@ -66,10 +67,6 @@
 
 // The latest deadline a `uaio_nodeq` takes (2^56 - 1).
 #define UAIO_NODEQ_MAX_DEADLINE (UINT64_MAX >> 8)
-
-// While objects without fd wait on a host with poll(2), the sleep is cut
-// into slices this long (µs) so that they are asked again.
-#define UAIO_OBJECT_POLL_US 1000
 
 // Below this many armed fds, one ppoll is cheaper than keeping epoll
 // registrations up to date.
@@ -212,19 +209,6 @@ typedef struct {
   uint32_t cap;
   uaio_timerq_state core;
 } uaio_timerq;
-
-// What a port supplies to the wait. Every member may be NULL.
-typedef struct {
-  // Passed to each hook.
-  void *ctx;
-  // Readiness of an object without fd: the `UAIO_READ` / `UAIO_WRITE` /
-  // `UAIO_ERROR` bits of `events` that hold now. Must not block.
-  uint32_t (*poll_object)(void *ctx, uint64_t handle, uint32_t events);
-  // Sleeps until an event or `timeout_us` (-1: no deadline) passes; 0 or
-  // a negative `UAIO_E*` code (e.g. `UAIO_EINTR`). Used where the host
-  // has no poll(2).
-  int32_t (*idle_wait)(void *ctx, int64_t timeout_us);
-} uaio_port_hooks;
 
 // The node an item embeds to be queued in a `uaio_nodeq`.
 //

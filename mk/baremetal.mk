@@ -1,5 +1,6 @@
 # examples/baremetal: plain C on libuaio.a for qemu's mps2-an385 (Cortex-M3),
-# with its own startup, linker script, SysTick tick and WFI idle wait.
+# with its own startup and linker script, and the archive's Cortex-M port
+# (SysTick tick, WFI idle wait: include/uaio_cortexm.h).
 #   make baremetal        build/baremetal/uaio_baremetal.elf
 #   make baremetal-test   run it under qemu-system-arm, compare with the
 #                         expected output (lines with measured times, '#', aside);
@@ -27,13 +28,13 @@ baremetal: $(BM_ELF)
 $(BM_LIB): FORCE
 	cargo build --quiet --release -p uaio-staticlib --target $(BM_TARGET)
 
-$(BM_ELF): $(BM_SRC) $(BM_DIR)/board.h $(BM_DIR)/mps2_an385.ld include/uaio.h $(BM_LIB)
+$(BM_ELF): $(BM_SRC) $(BM_DIR)/board.h $(BM_DIR)/mps2_an385.ld include/uaio.h include/uaio_port.h include/uaio_cortexm.h $(BM_LIB)
 	@mkdir -p $(@D)
 	$(BM_CC) $(BM_CFLAGS) $(BM_LDFLAGS) -o $@ $(BM_SRC) $(BM_LIB) -lgcc
 
 # The same program built to fail: BREAK_ORDER expects charlie and delta the
 # other way round, FAULT runs an undefined instruction.
-$(BM_OUT)/broken_%.elf: $(BM_SRC) $(BM_DIR)/board.h $(BM_DIR)/mps2_an385.ld include/uaio.h $(BM_LIB)
+$(BM_OUT)/broken_%.elf: $(BM_SRC) $(BM_DIR)/board.h $(BM_DIR)/mps2_an385.ld include/uaio.h include/uaio_port.h include/uaio_cortexm.h $(BM_LIB)
 	@mkdir -p $(@D)
 	$(BM_CC) $(BM_CFLAGS) -D$* $(BM_LDFLAGS) -o $@ $(BM_SRC) $(BM_LIB) -lgcc
 

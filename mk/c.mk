@@ -21,11 +21,11 @@ c-test: $(C_OUT)/test_api $(C_OUT)/test_api_asan
 c-example: $(C_OUT)/timers_pipe
 	$(C_OUT)/timers_pipe
 
-$(C_OUT)/test_api: tests/c/test_api.c include/uaio.h $(UAIO_LIB)
+$(C_OUT)/test_api: tests/c/test_api.c include/uaio.h include/uaio_port.h $(UAIO_LIB)
 	@mkdir -p $(@D)
 	$(C_CC) $(C_CFLAGS) -o $@ $< $(UAIO_LIB) $(C_LDLIBS)
 
-$(C_OUT)/test_api_asan: tests/c/test_api.c include/uaio.h $(UAIO_LIB)
+$(C_OUT)/test_api_asan: tests/c/test_api.c include/uaio.h include/uaio_port.h $(UAIO_LIB)
 	@mkdir -p $(@D)
 	$(C_CC) $(C_CFLAGS) $(C_SANITIZE) -o $@ $< $(UAIO_LIB) $(C_LDLIBS)
 

@@ -10,6 +10,12 @@ get_filename_component(UAIO_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(UAIO_CARGO_TARGET "" CACHE STRING "Rust target triple of the uaio core (empty: derive from IDF_TARGET / PICO_PLATFORM)")
 set(UAIO_CARGO_TOOLCHAIN "" CACHE STRING "rustup toolchain for the uaio core, e.g. esp (empty: default; esp for Xtensa)")
 set(UAIO_CARGO_FLAGS "" CACHE STRING "Extra cargo arguments for the uaio core (Xtensa adds -Zbuild-std=core)")
+# UAIO_PROFILE: -DUAIO_PROFILE=..., or make's UAIO_PROFILE=... (make exports
+# command-line variables: the ports' Makefiles that run cmake pass it on).
+if(DEFINED ENV{UAIO_PROFILE} AND NOT DEFINED CACHE{UAIO_PROFILE})
+    set(UAIO_PROFILE "$ENV{UAIO_PROFILE}" CACHE STRING "uaio profile: lean, default or full (as the manifest's profile)")
+endif()
+set(UAIO_PROFILE "default" CACHE STRING "uaio profile: lean, default or full (as the manifest's profile)")
 set(UAIO_CARGO_TARGET_DIR "${UAIO_DIR}/target" CACHE PATH "cargo --target-dir for the uaio core")
 
 # The triple this build needs, kept out of the cache so that a different
@@ -66,6 +72,17 @@ if(_uaio_triple MATCHES "^xtensa-")
     endif()
 endif()
 
+# lean leaves out the C that only the 2.x layer calls; default and full are
+# the same C. A default/full manifest on a lean C module fails at import.
+if(NOT UAIO_PROFILE MATCHES "^(lean|default|full)$")
+    message(FATAL_ERROR "uaio: UAIO_PROFILE=${UAIO_PROFILE}: expected lean, default or full")
+endif()
+if(UAIO_PROFILE STREQUAL "lean")
+    set(_uaio_defs UAIO_PROFILE_LEAN=1)
+else()
+    set(_uaio_defs)
+endif()
+
 find_program(UAIO_CARGO cargo PATHS "$ENV{HOME}/.cargo/bin")
 if(NOT UAIO_CARGO)
     message(FATAL_ERROR "uaio: cargo not found (install Rust with rustup, then the ${_uaio_triple} target)")
@@ -114,10 +131,10 @@ target_sources(usermod_uaio INTERFACE
 target_include_directories(usermod_uaio INTERFACE ${UAIO_DIR}/include)
 # uaio replaces MicroPython's own asyncio scheduler (_asyncio), for every
 # source of the firmware (usermod's interface reaches the main target) ...
-target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
+target_compile_definitions(usermod_uaio INTERFACE "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1 ${_uaio_defs})
 # ... and for the qstr/module scan, which reads only the main target's own
 # definitions plus this list: else it would register the absent _asyncio.
-list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1)
+list(APPEND MICROPY_CPP_DEF_EXTRA "MICROPY_PY_ASYNCIO=(0)" UAIO_MPEVENT=1 ${_uaio_defs})
 
 if(_uaio_triple MATCHES "^thumb")
     # Arm: the core's own objects, then the toolchain's libgcc, then Rust's

@@ -21,6 +21,17 @@ CFLAGS_USERMOD += -I$(UAIO_DIR)/include
 # ports that disable it spell it (qemu), or -Werror rejects the redefinition.
 CFLAGS_USERMOD += -DMICROPY_PY_ASYNCIO='(0)'
 
+# UAIO_PROFILE=lean|default|full: as the manifest's profile (port/README.md).
+# lean leaves out the C that only the 2.x layer calls; default and full are
+# the same C. A default/full manifest on a lean C module fails at import.
+UAIO_PROFILE ?= default
+ifeq ($(filter lean default full,$(UAIO_PROFILE)),)
+$(error uaio: UAIO_PROFILE=$(UAIO_PROFILE): expected lean, default or full)
+endif
+ifeq ($(UAIO_PROFILE),lean)
+CFLAGS_USERMOD += -DUAIO_PROFILE_LEAN=1
+endif
+
 # Cortex-M ports without a clock or event wait (qemu): UAIO_CORTEXM=1 with
 # UAIO_CORTEXM_HZ=<core clock> adds the SysTick tick and the WFI idle wait;
 # UAIO_PROVIDE_TIME=1 also a `time` module (csrc/port_cortexm.c).

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Splits libuaio.a for a firmware link (port/micropython.mk, .cmake):
-#   OUTDIR/libuaio_core.a  the core's own objects (the crate's LTO object)
+#   OUTDIR/libuaio_core.a  uaio's own objects: the crate's LTO object
+#                          (uaio-*) and the C ports built into the archive
+#                          (<hash>-uaio_*.o, staticlib/build.rs)
 #   OUTDIR/libuaio_rt.a    the rest: Rust's compiler_builtins
 # The firmware links core, then its own libgcc, then rt: the division,
 # shift and memory helpers that libgcc or the port (pico-sdk's wrapped ones)
@@ -27,7 +29,8 @@ pack() {
     (cd "$tmp" && "$ar" rcs "$name" "$@") >"$tmp/ar.err" 2>&1 || { cat "$tmp/ar.err" >&2; exit 1; }
 }
 members=$(run_ar t "$lib")
-core=$(printf '%s\n' "$members" | grep '^uaio-' || true)
+core_re='^uaio-|^[0-9a-f]+-uaio_'
+core=$(printf '%s\n' "$members" | grep -E "$core_re" || true)
 if [ -z "$core" ]; then
     echo "split_lib.sh: no uaio-* object in $lib (has rustc renamed it?)" >&2
     exit 1
@@ -39,7 +42,7 @@ if [ "$(printf '%s\n' "$members" | sort | uniq -d)" ]; then
     exit 1
 fi
 pack core.a $core
-pack rt.a $(printf '%s\n' "$members" | grep -v '^uaio-')
+pack rt.a $(printf '%s\n' "$members" | grep -Ev "$core_re")
 mv "$tmp/core.a" "$out/libuaio_core.a"
 mv "$tmp/rt.a" "$out/libuaio_rt.a"
 rm -rf "$tmp"

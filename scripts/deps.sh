@@ -8,6 +8,9 @@ APT_PKGS="build-essential pkg-config python3 python3-serial libffi-dev
   valgrind strace time iproute2 util-linux cmake dpkg-dev xz-utils"
 RUST_TARGETS="thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf"
 CBINDGEN_VERSION=0.29.4
+# make port-header / check-port-header (mk/port.mk pins the same version);
+# it loads libclang from libclang-dev.
+BINDGEN_VERSION=0.72.1
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -38,6 +41,9 @@ cargo +nightly miri setup --print-sysroot >/dev/null
 
 if ! cbindgen --version 2>/dev/null | grep -q " $CBINDGEN_VERSION\$"; then
   cargo install cbindgen --locked --version "$CBINDGEN_VERSION"
+fi
+if ! bindgen --version 2>/dev/null | grep -qx "bindgen $BINDGEN_VERSION"; then
+  cargo install bindgen-cli --locked --version "$BINDGEN_VERSION"
 fi
 # make rp2-test: the rp2040js emulator, at the version tests/rp2/package.json
 # and its lock pin, in tests/rp2/node_modules.

@@ -110,7 +110,9 @@ def frozen_modules(image):
 def part_of(sec, obj, modules):
     """The part of the cost an input section belongs to."""
     if "libuaio" in obj:
-        return "Rust core" if "(uaio-" in obj else "Rust compiler_builtins"
+        if "(uaio-" in obj:
+            return "Rust core"
+        return "C port in libuaio.a" if re.search(r"\([0-9a-f]+-uaio_", obj) else "Rust compiler_builtins"
     if "libgcc.a(" in obj:
         return "libgcc"
     m = re.search(r"/csrc/(\w+)\.(?:c\.)?o$", obj)
@@ -174,7 +176,7 @@ def board_report(board, images, profiles):
         r = ratio.get(k)
         lines.append(f"  {k:<10} {sizes[k]['flash']:8} {sizes[k]['ram']:7} "
                      + (f"{c['flash']:11} {c['ram']:9} {r:8.2f}" if c else ""))
-    order = ["Rust core", "Rust compiler_builtins", "libgcc"]
+    order = ["Rust core", "C port in libuaio.a", "Rust compiler_builtins", "libgcc"]
     names = sorted({n for s in split.values() for n in s})
     rows = ([n for n in order if n in names] + [n for n in names if n.startswith("C ")]
             + [n for n in names if n.startswith("frozen ") and "qstrs" not in n]

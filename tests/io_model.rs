@@ -679,7 +679,9 @@ fn object_waits_return_after_each_slice() {
         let (rc, took) = timed_wait(r.as_mut_ptr(), left, &hk);
         assert_eq!(rc, 0);
         assert!(
-            took >= Duration::from_micros(left.min(uaio::ffi::UAIO_OBJECT_POLL_US) as u64),
+            took >= Duration::from_micros(
+                left.min(i64::from(uaio::ffi::UAIO_OBJECT_POLL_US)) as u64
+            ),
             "a slice ended after {took:?}"
         );
         waits += 1;

@@ -10,22 +10,7 @@
 #define UART_STATE_TXFULL (1u << 0)
 #define UART_CTRL_TXEN (1u << 0)
 
-/* SysTick and the System Control Block. */
-#define SYST_CSR REG(0xe000e010)
-#define SYST_RVR REG(0xe000e014)
-#define SYST_CVR REG(0xe000e018)
-#define SCB_ICSR REG(0xe000ed04)
-#define SYST_CSR_ENABLE (1u << 0)
-#define SYST_CSR_TICKINT (1u << 1)
-#define SYST_CSR_CORECLK (1u << 2)
-#define ICSR_PENDSTSET (1u << 26)
-
-#define CORE_HZ 25000000u /* what qemu's mps2-an385 SysTick counts */
-#define CYCLES_PER_MS (CORE_HZ / 1000u)
-#define CYCLES_PER_US (CORE_HZ / 1000000u)
-
-static volatile uint32_t tick_ms;  /* ms part of the µs counter, may wrap */
-static volatile uint32_t ticks_taken;
+static uint32_t us_offset; /* raw counter = the archive's µs + this */
 static uaio_clock clock;
 
 void uart_puts(const char *s)
@@ -72,54 +57,23 @@ void semihost_exit(int failed)
     }
 }
 
-static inline uint32_t irq_save(void)
-{
-    uint32_t primask;
-    __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-    return primask;
-}
-
-static inline void irq_restore(uint32_t primask)
-{
-    __asm__ volatile("msr primask, %0\n isb" : : "r"(primask) : "memory");
-}
-
-void systick_handler(void)
-{
-    tick_ms += 1;
-    ticks_taken += 1;
-}
-
 void tick_start(uint32_t first_us)
 {
-    /* Whole ms: the sub-ms part comes from the SysTick counter. */
-    tick_ms = first_us / 1000u;
-    SYST_RVR = CYCLES_PER_MS - 1;
-    SYST_CVR = 0;
-    SYST_CSR = SYST_CSR_CORECLK | SYST_CSR_TICKINT | SYST_CSR_ENABLE;
-    while (SYST_CVR == 0) {
-        /* until the first reload: 0 reads as the last cycle of a ms */
+    /* The vector table (startup.c) calls uaio_cm_systick_handler. Whole
+       ms, so that deadlines in whole ms fall on ticks. */
+    if (uaio_cm_tick_start(CORE_HZ) != UAIO_OK) {
+        uart_puts("FAILED: uaio_cm_tick_start\n");
+        semihost_exit(1);
     }
-    /* Time 0 is the start of this ms, so that deadlines in whole ms fall
-       on ticks (the idle wait wakes at a tick). */
-    uaio_clock_init(&clock, 32, tick_ms * 1000u, 0);
+    us_offset = first_us / 1000u * 1000u;
+    /* Time 0 is the start of this ms. */
+    uaio_clock_init(&clock, UAIO_CM_TICKS_US_BITS, us_offset, 0);
 }
 
-/* tick_ms * 1000 wraps at 2^32 exactly when the µs count would (2^32 * 1000
-   is 0 mod 2^32), so the counter is continuous across both wraps. A reload
-   whose interrupt is still pending (masked here) counts as the next ms. */
+/* A constant added to a counter that wraps at 2^32 keeps it one. */
 uint32_t ticks_us(void)
 {
-    uint32_t primask = irq_save();
-    uint32_t ms = tick_ms;
-    uint32_t val = SYST_CVR;
-    if (SCB_ICSR & ICSR_PENDSTSET) {
-        val = SYST_CVR;
-        if (val != 0)
-            ms += 1;
-    }
-    irq_restore(primask);
-    return ms * 1000u + (CYCLES_PER_MS - 1 - val) / CYCLES_PER_US;
+    return uaio_cm_ticks_us() + us_offset;
 }
 
 uint64_t now_us(uint32_t *raw)
@@ -134,40 +88,26 @@ uint64_t now_us(uint32_t *raw)
 
 uint32_t tick_count(void)
 {
-    return ticks_taken;
+    return uaio_cm_ticks_ms();
 }
 
-/* Sleeps in WFI until `timeout_us` has passed (-1: until any interrupt).
-   Interrupts are masked from the time check to the WFI, so a tick in
-   between is not lost: a pending interrupt ends WFI even while masked, and
-   its handler runs once they are unmasked. The tick is 1 ms, so the wake
-   is at the first tick at or after the deadline: never early, at most a
-   tick late, and no spinning for the last partial ms. */
+/* The archive's idle wait, measured: with the tick as the only interrupt
+   it returns at the deadline (WFI until the last partial ms, which it
+   spins); the example checks that it never returns early and sleeps. */
 int32_t board_idle_wait(void *ctx, int64_t timeout_us)
 {
     idle_stats *st = ctx;
-    uint64_t start = now_us(0), now = start;
+    uint64_t start = now_us(0);
+    int32_t rc = uaio_cm_idle_wait(&st->cm, timeout_us);
+    uint64_t now = now_us(0);
     uint64_t end = start + (timeout_us < 0 ? 0 : (uint64_t)timeout_us);
 
     st->waits++;
     st->asked_us += timeout_us < 0 ? 0 : (uint64_t)timeout_us;
-    for (;;) {
-        uint32_t primask = irq_save();
-        now = now_us(0);
-        if (timeout_us >= 0 && now >= end) {
-            irq_restore(primask);
-            break;
-        }
-        __asm__ volatile("dsb\n wfi" : : : "memory");
-        st->wfis++;
-        irq_restore(primask);
-        if (timeout_us < 0)
-            break;
-    }
     st->slept_us += now - start;
     if (timeout_us >= 0 && now < end)
         st->early++;
     if (timeout_us >= 0 && now >= end && now - end > st->max_late_us)
         st->max_late_us = now - end;
-    return UAIO_OK;
+    return rc;
 }

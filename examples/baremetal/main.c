@@ -65,6 +65,78 @@ static int call(int32_t rc, const char *what)
     return rc == UAIO_OK;
 }
 
+/* The archive's Cortex-M port (include/uaio_cortexm.h), before the demo
+   starts its tick: what it refuses, the tick from a RAM vector table, a
+   wake, `pending`, a timed wait, the wait that ends at each tick, and a
+   tick attached to a count of the program's own. Bounds on measured times
+   are loose: qemu's clock follows the host's, which may be busy. */
+#define SCB_VTOR (*(volatile uint32_t *)0xe000ed08)
+static uint32_t ram_vectors[32] __attribute__((aligned(128)));
+
+static uint32_t fixed_ms(void)
+{
+    return 5000;
+}
+
+static int32_t say_eintr(void *arg)
+{
+    (void)arg;
+    return UAIO_EINTR;
+}
+
+static uint32_t waited_us(uaio_cm_idle *cfg, int64_t timeout_us, int32_t *rc)
+{
+    uint32_t t = uaio_cm_ticks_us();
+    *rc = uaio_cm_idle_wait(cfg, timeout_us);
+    return uaio_cm_ticks_us() - t;
+}
+
+static void check_port(void)
+{
+    uaio_cm_idle pending = {.pending = say_eintr}, timed = {0};
+    uaio_cm_idle each_tick = {.flags = UAIO_CM_IDLE_EACH_TICK};
+    uint32_t i, el;
+    int32_t rc;
+
+    check(!uaio_cm_tick_running(), "no tick before a start");
+    check(uaio_cm_idle_wait(0, 1000) == UAIO_ENOTSUP, "no idle wait without a tick");
+    check(uaio_cm_tick_start(999999) == UAIO_EINVAL, "a core clock under 1 MHz is refused");
+    check(uaio_cm_tick_start(CORE_HZ + 1) == UAIO_EINVAL, "a clock of no whole cycles per ms is refused");
+    check(uaio_cm_tick_start_vtor(CORE_HZ, 0, 16) == UAIO_EINVAL, "no vector table is refused");
+    check(uaio_cm_tick_start_vtor(CORE_HZ, ram_vectors + 1, 16) == UAIO_EINVAL,
+          "a misaligned vector table is refused");
+    check(uaio_cm_tick_start_vtor(CORE_HZ, ram_vectors, 15) == UAIO_EINVAL &&
+              uaio_cm_tick_start_vtor(CORE_HZ, ram_vectors, 257) == UAIO_EINVAL,
+          "a vector count out of 16..256 is refused");
+    check(uaio_cm_tick_attach(CORE_HZ, 0) == UAIO_EINVAL, "attaching no ms count is refused");
+    check(!uaio_cm_tick_running() && SCB_VTOR != (uint32_t)ram_vectors,
+          "a refused start changes nothing");
+
+    check(uaio_cm_tick_start_vtor(CORE_HZ, ram_vectors, 16) == UAIO_OK, "uaio_cm_tick_start_vtor");
+    check(SCB_VTOR == (uint32_t)ram_vectors && ram_vectors[1] == (uint32_t)reset_handler &&
+              ram_vectors[15] == (uint32_t)uaio_cm_systick_handler,
+          "VTOR points at the RAM copy, with the tick handler in it");
+    for (i = 0; i < 10000000u && uaio_cm_ticks_ms() < 2; i++) {
+    }
+    check(uaio_cm_ticks_ms() >= 2, "the tick runs from the RAM vector table");
+
+    uaio_cm_wake();
+    el = waited_us(0, 50000, &rc);
+    check(rc == 0 && el < 20000, "a wake ends the next idle wait at once");
+    el = waited_us(&pending, 50000, &rc);
+    check(rc == UAIO_EINTR && pending.wfis == 0 && el < 20000, "pending ends the wait with its result");
+    el = waited_us(&timed, 3000, &rc);
+    check(rc == 0 && el >= 3000 && timed.wfis >= 2, "a timed wait is not early, and sleeps");
+    el = waited_us(&each_tick, 50000, &rc);
+    check(rc == 0 && each_tick.wfis == 1 && el < 20000, "UAIO_CM_IDLE_EACH_TICK ends the wait at a tick");
+
+    check(uaio_cm_tick_attach(CORE_HZ, fixed_ms) == UAIO_OK, "uaio_cm_tick_attach");
+    check(uaio_cm_ticks_ms() - 5000u <= 1, "an attached tick reads the program's ms count");
+    uart_puts(failed ? "Cortex-M port: FAILED\n"
+                     : "Cortex-M port: bad arguments refused, RAM vector table, wake, pending, "
+                       "each tick, attached count\n");
+}
+
 static const char *name_of(uint64_t token)
 {
     return token == PERIODIC ? "tick" : plan[token].name;
@@ -88,6 +160,7 @@ int main(void)
     /* The test's check of the fault handler: an undefined instruction. */
     __asm__ volatile("udf #0");
 #endif
+    check_port();
     tick_start((uint32_t)(0 - WRAP_BEFORE_US));
     last_raw = ticks_us();
 
@@ -166,7 +239,7 @@ int main(void)
     uart_puts("# idle: ");
     uart_putu64(idle.waits);
     uart_puts(" waits, ");
-    uart_putu64(idle.wfis);
+    uart_putu64(idle.cm.wfis);
     uart_puts(" WFIs, asked ");
     uart_putu64(idle.asked_us);
     uart_puts(" us, slept ");
@@ -177,8 +250,8 @@ int main(void)
     uart_putu64(tick_count());
     uart_puts(" ticks\n");
     int never_early = idle.waits > 0 && idle.early == 0;
-    int in_wfi = idle.wfis >= idle.waits;
-    int no_spin = idle.wfis <= idle.asked_us / MS + 2 * idle.waits;
+    int in_wfi = idle.cm.wfis >= idle.waits;
+    int no_spin = idle.cm.wfis <= idle.asked_us / MS + 2 * idle.waits;
     check(never_early, "idle waits never end early");
     check(in_wfi, "each idle wait slept in WFI");
     check(no_spin, "at most one WFI per tick: no spinning");

@@ -32,7 +32,7 @@ __attribute__((section(".vectors"), used)) static const vector vectors[16] = {
     fault_handler, /* DebugMonitor */
     0,
     fault_handler, /* PendSV */
-    systick_handler,
+    uaio_cm_systick_handler, /* the archive's tick (include/uaio_cortexm.h) */
 };
 
 void reset_handler(void)

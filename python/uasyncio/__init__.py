@@ -5,35 +5,41 @@ from .core import TimeoutError  # shadows the builtin, as in MicroPython
 from .event import Event, ThreadSafeFlag
 from .lock import Lock
 from .funcs import gather, wait_for, wait_for_ms
-from .semaphore import Semaphore, BoundedSemaphore
+
+try:
+    from ._v2 import *  # noqa: F401,F403  the 2.x layer (profiles default, full)
+except ImportError as e:
+    if str(e)[:5] == "uaio:":
+        raise  # present, but the C module was built without it
 
 __version__ = (3, 0, 0)
 
+# Names that load on first use: streams (in every profile), and those of
+# the optional subpackages (port/README.md).
+_stream = ("open_connection", "start_server", "Stream", "StreamReader", "StreamWriter", "Server")
 _lazy = {
-    "open_connection": "stream",
-    "start_server": "stream",
-    "Stream": "stream",
-    "StreamReader": "stream",
-    "StreamWriter": "stream",
-    "Server": "stream",
     "Queue": "queues",
     "QueueEmpty": "queues",
     "QueueFull": "queues",
+    "Semaphore": "semaphore",
+    "BoundedSemaphore": "semaphore",
 }
 
 
 def __getattr__(attr):
-    # Streams and queues load on first use; so do submodules
-    # (`from uasyncio import queues`). `from uasyncio import *` asks for
-    # __all__ (since MicroPython 1.26): every public name, the lazy ones too.
+    # `from uasyncio import *` asks for __all__ (since MicroPython 1.26): the
+    # names of every profile (a subpackage's only once it is loaded).
     if attr == "__all__":
-        return [k for k in globals() if k[0] != "_"] + list(_lazy)
-    mod = _lazy.get(attr)
+        return [k for k in globals() if k[0] != "_"] + list(_stream)
+    mod = "stream" if attr in _stream else _lazy.get(attr, attr)
     try:
-        value = __import__(mod or attr, None, None, True, 1)
-    except ImportError:
-        raise AttributeError(attr)
-    if mod:
+        value = __import__(mod, None, None, True, 1)
+    except ImportError as e:
+        if mod == attr and mod not in ("queues", "semaphore", "synchro", "udp", "websocket"):
+            raise AttributeError(attr)  # no submodule of that name
+        # Named, not a bare "can't import name": a subpackage left out.
+        raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
+    if mod != attr:
         value = getattr(value, attr)
     globals()[attr] = value
     return value

@@ -1,10 +1,11 @@
-# uasyncio.core: the loop, tasks and the 2.x protocol, on the uaio core.
+# uasyncio.core: the loop and tasks of MicroPython's asyncio, on the uaio core.
+# (The 2.x layer, _v2.py in the default and full profiles, extends it.)
 #
 # The run loop is C (_uaio.run): it resumes tasks, sleeps until the next
 # deadline or I/O event, and calls back here only for what is rare: a task
 # yielded something other than the scheduler's own values (_yielded), a
-# callback raised (_error), a task's exception was never retrieved
-# (_unretrieved).
+# callback or handler raised (_error), a task's exception was never
+# retrieved (_unretrieved).
 import sys
 import _uaio
 
@@ -24,66 +25,6 @@ sleep = _uaio.sleep
 _loop = None
 
 
-class Handle:
-    # A scheduled callback; cancel() keeps it from running.
-    __slots__ = ("_cb", "_args", "_timer")
-
-    def __init__(self, cb, args):
-        self._cb = cb
-        self._args = args
-        self._timer = None
-
-    def __call__(self):
-        cb = self._cb
-        if cb is not None:
-            cb(*self._args)
-            self._cb = None  # kept while it runs: a report names it
-
-    def __repr__(self):
-        return "<Handle %r>" % (self._cb,)
-
-    def cancel(self):
-        self._cb = None
-        if self._timer is not None:
-            _uaio.cancel_timer(self._timer)
-
-
-# 2.x syscall objects: `yield IORead(sock)` and the like.
-class SysCall:
-    def __init__(self, *args):
-        self.args = args
-
-
-class SysCall1(SysCall):
-    def __init__(self, arg):
-        self.arg = arg
-
-
-class SleepMs(SysCall1):
-    def __iter__(self):
-        return iter(sleep_ms(self.arg))
-
-
-class StopLoop(SysCall1):
-    pass
-
-
-class IORead(SysCall1):
-    pass
-
-
-class IOWrite(SysCall1):
-    pass
-
-
-class IOReadDone(SysCall1):
-    pass
-
-
-class IOWriteDone(SysCall1):
-    pass
-
-
 async def _await(aw):
     return await aw
 
@@ -101,21 +42,22 @@ def create_task(coro):
     return Task(coro)  # scheduled
 
 
-class EventLoop:
-    # The loop. Subclasses that override time() and/or wait() (2.x: a
-    # virtual clock, a custom wait) are honoured: the C loop then calls them.
+class Loop:
     # Each loop has its own scheduler; the one running is the current one.
     _exc_handler = None
 
     def __init__(self, runq_len=16, waitq_len=16):
         global _loop
-        cls = type(self)
         self._outer = []
         # The new loop becomes the current one, unless a loop is running
         # (new_event_loop() inside a task): that one stays current.
         if not _uaio.running():
             _loop = self
-        self._sched = _uaio.init(self, CancelledError, cls.time is not EventLoop.time, cls.wait is not EventLoop.wait)
+        self._sched = _uaio.init(self, CancelledError, *self._hooks())
+
+    def _hooks(self):
+        # (time() overridden, wait() overridden): 2.x subclasses only.
+        return False, False
 
     # Work done on a loop's behalf goes to its own scheduler, whichever is
     # current; while it runs, it is the current loop.
@@ -130,35 +72,9 @@ class EventLoop:
         if prev is not None:
             _uaio.use(prev)
 
-    def time(self):
-        return _uaio.ticks()
-
-    def wait(self, delay_ms):
-        _uaio.wait_io(delay_ms)
-
     def create_task(self, coro):
         with self:
             return create_task(coro)
-
-    def call_soon(self, callback, *args):
-        if hasattr(callback, "send"):
-            t = _uaio.find_task(callback)
-            if t is not None:
-                _uaio.wake(t)  # 2.x: resume the task of that coroutine
-                return t
-            return create_task(callback)
-        h = Handle(callback, args)
-        _uaio.push(h)
-        return h
-
-    def call_later(self, delay, callback, *args):
-        return _schedule(_uaio.call_later, delay * 1000, callback, args)
-
-    def call_later_ms(self, delay_ms, callback, *args):
-        return _schedule(_uaio.call_later, delay_ms, callback, args)
-
-    def call_at_(self, time, callback, args=()):
-        return _schedule(_uaio.call_at, time, callback, args)
 
     def run_forever(self):
         self._stop_value = None
@@ -188,30 +104,12 @@ class EventLoop:
     def close(self):
         pass
 
-    # 2.x I/O registration: the callback (or coroutine) runs once `obj` is
-    # ready; remove_* takes it back.
-    def add_reader(self, obj, callback, *args):
-        _IOWatch(obj, _uaio.READ, callback, args)
-
-    def add_writer(self, obj, callback, *args):
-        _IOWatch(obj, _uaio.WRITE, callback, args)
-
-    def remove_reader(self, obj):
-        _IOWatch.remove(obj, _uaio.READ)
-
-    def remove_writer(self, obj):
-        _IOWatch.remove(obj, _uaio.WRITE)
-
-    @property
-    def cur_task(self):
-        return _uaio.cur_task()
-
     # The exception handler (shared by all loops, as in MicroPython).
     def set_exception_handler(self, handler):
-        EventLoop._exc_handler = handler
+        Loop._exc_handler = handler
 
     def get_exception_handler(self):
-        return EventLoop._exc_handler
+        return Loop._exc_handler
 
     def default_exception_handler(self, loop, context):
         print(context["message"], file=sys.stderr)
@@ -223,104 +121,17 @@ class EventLoop:
         sys.print_exception(context["exception"], sys.stderr)
 
     def call_exception_handler(self, context):
-        (EventLoop._exc_handler or self.default_exception_handler)(self, context)
+        (Loop._exc_handler or self.default_exception_handler)(self, context)
 
     # Calls from the C loop.
     def _yielded(self, task, value):
-        if hasattr(value, "send"):
-            # 2.x `yield coro`: spawn it; the child runs before the parent resumes.
-            create_task(value)
-            _uaio.push(task)
-        elif isinstance(value, SysCall1):
-            try:
-                _syscall(self, task, value)
-            except Exception as e:
-                _uaio.cancel(task, e)  # raised where it yielded (SleepMs too long ...)
-        else:
-            _uaio.cancel(task, RuntimeError("uasyncio: a task yielded %r" % (value,)))
+        _uaio.cancel(task, RuntimeError("uasyncio: a task yielded %r" % (value,)))
 
     def _error(self, exc, callback):
         self.call_exception_handler({"message": "Unhandled exception in callback", "exception": exc, "future": callback})
 
     def _unretrieved(self, task):
         self.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": task.data, "future": task})
-
-
-Loop = EventLoop
-
-
-def _syscall(loop, task, call):
-    if isinstance(call, SleepMs):
-        _uaio.call_later(call.arg, task)
-    elif isinstance(call, (IORead, IOWrite)):
-        _IOWatch(call.arg, _uaio.READ if isinstance(call, IORead) else _uaio.WRITE, task, ())
-    elif isinstance(call, (IOReadDone, IOWriteDone)):
-        _IOWatch.remove(call.arg, _uaio.READ if isinstance(call, IOReadDone) else _uaio.WRITE)
-        _uaio.push(task)
-    elif isinstance(call, StopLoop):
-        loop.stop()
-        _uaio.push(task)
-        loop._stop_value = call.arg
-
-
-class _IOWatch:
-    # A 2.x I/O registration: a helper task waits for readiness, then runs
-    # the callback or resumes the waiting task.
-    _watches = {}
-
-    def __init__(self, obj, direction, target, args):
-        _IOWatch.remove(obj, direction)
-        self.waiting = None
-        if isinstance(target, Task):
-            # The task (IORead) waits in a queue of its own: a cancel takes
-            # it out, so that readiness or removal never wakes it later.
-            q = self.waiting = _uaio.WaitQueue()
-            q.push(target)
-            target = q
-        self.task = create_task(self._watch(obj, direction, target, args))
-        _IOWatch._watches[(id(obj), direction)] = self
-
-    async def _watch(self, obj, direction, target, args):
-        # A task (IORead) resumes once; a callback runs on every readiness
-        # until removed (2.x polling is level-triggered).
-        while self.task is not None:
-            await _uaio.io_wait(obj, direction)
-            if target is self.waiting:
-                _IOWatch._watches.pop((id(obj), direction), None)
-                target.wake_all()
-                return
-            if hasattr(target, "send"):
-                create_task(target)
-            else:
-                try:
-                    target(*args)
-                except Exception as e:
-                    # As any callback's: reported, and the watch goes on.
-                    _loop._error(e, target)
-
-    @staticmethod
-    def remove(obj, direction):
-        w = _IOWatch._watches.pop((id(obj), direction), None)
-        if w is not None:
-            t, w.task = w.task, None
-            if t is not _uaio.cur_task():
-                t.cancel()  # (from inside its own callback, the loop just ends)
-            if w.waiting:
-                # A task still waits (IORead) on what is taken away, as
-                # before a close (2.x: IOReadDone, then close): an error
-                # rather than waiting forever (2.x dropped it silently).
-                _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
-
-
-def _schedule(at, when, callback, args):
-    # A coroutine becomes a task; a callback a cancellable Handle.
-    if hasattr(callback, "send"):
-        t = _uaio.new_task(callback)
-        at(when, t)
-        return t
-    h = Handle(callback, args)
-    h._timer = at(when, h)
-    return h
 
 
 class _IOQueue:
@@ -348,11 +159,11 @@ def __getattr__(attr):
 
 
 def get_event_loop(runq_len=16, waitq_len=16):
-    return _loop or EventLoop()
+    return _loop or Loop()
 
 
 def new_event_loop():
-    return EventLoop()
+    return Loop()
 
 
 def run(coro):
@@ -395,21 +206,3 @@ def current_task():
 
 def all_tasks():
     return set(_uaio.all_tasks()) if _loop else set()
-
-
-def ensure_future(coro, loop=None):
-    return _promote(coro)
-
-
-def cancel(coro):
-    # 2.x: cancel the task of a coroutine (or a Task).
-    t = coro if isinstance(coro, Task) else _uaio.find_task(coro)
-    return t.cancel() if t is not None else False
-
-
-def coroutine(f):
-    return f
-
-
-def set_debug(flag):
-    pass

@@ -11,26 +11,10 @@ use super::UAIO_EINVAL;
 use crate::poll::{IoSlot, Registry, ERROR};
 #[cfg(unix)]
 use crate::poll::{READ, WRITE};
-use core::ffi::c_void;
 
-/// What a port supplies to the wait. Every member may be NULL.
-#[repr(C)]
-pub struct uaio_port_hooks {
-    /// Passed to each hook.
-    pub ctx: *mut c_void,
-    /// Readiness of an object without fd: the `UAIO_READ` / `UAIO_WRITE` /
-    /// `UAIO_ERROR` bits of `events` that hold now. Must not block.
-    pub poll_object:
-        Option<unsafe extern "C" fn(ctx: *mut c_void, handle: u64, events: u32) -> u32>,
-    /// Sleeps until an event or `timeout_us` (-1: no deadline) passes; 0 or
-    /// a negative `UAIO_E*` code (e.g. `UAIO_EINTR`). Used where the host
-    /// has no poll(2).
-    pub idle_wait: Option<unsafe extern "C" fn(ctx: *mut c_void, timeout_us: i64) -> i32>,
-}
-
-/// While objects without fd wait on a host with poll(2), the sleep is cut
-/// into slices this long (µs) so that they are asked again.
-pub const UAIO_OBJECT_POLL_US: i64 = 1000;
+pub use super::port_sys::{
+    uaio_idle_wait_fn, uaio_poll_object_fn, uaio_port_hooks, UAIO_OBJECT_POLL_US, UAIO_WAIT_FOREVER,
+};
 
 /// Waits for readiness of the armed objects of `r`, at most `timeout_us`
 /// (-1: no limit, 0: just look). Fired directions are disarmed and queued
@@ -63,7 +47,7 @@ pub unsafe extern "C" fn uaio_io_wait(
     let timeout = if fired > 0 || core.has_ready() {
         0
     } else {
-        timeout_us.max(-1)
+        timeout_us.max(i64::from(UAIO_WAIT_FOREVER))
     };
     // SAFETY: hooks valid by contract.
     let result = unsafe { host_wait(core, slots, fds, &mut epfd, hooks, timeout) };
@@ -125,8 +109,9 @@ unsafe fn host_wait(
         assert!(core::mem::align_of::<uaio_pollfd>() == core::mem::align_of::<libc::pollfd>());
 
     let objects = core.object_count() > 0 && hooks.is_some_and(|h| h.poll_object.is_some());
-    if objects && !(0..=UAIO_OBJECT_POLL_US).contains(&timeout) {
-        timeout = UAIO_OBJECT_POLL_US;
+    let slice = i64::from(UAIO_OBJECT_POLL_US);
+    if objects && !(0..=slice).contains(&timeout) {
+        timeout = slice;
     }
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if *epfd >= 0 || core.fd_count() >= epoll::FROM_FDS {

@@ -24,6 +24,11 @@ async def main():
     asyncio.create_task(setter(e))
     print("wait_for, set by a task first:", await asyncio.wait_for(e.wait(), 1))
 
+    e = asyncio.Event()
+    aw = e.wait()
+    e.set()
+    print("kept e.wait(), set, then made a task:", await asyncio.create_task(aw))
+
     e1, e2 = asyncio.Event(), asyncio.Event()
     g = asyncio.create_task(asyncio.gather(e1.wait(), e2.wait()))
     e1.set()

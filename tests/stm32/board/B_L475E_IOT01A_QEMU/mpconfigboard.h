@@ -4,6 +4,11 @@
 #define MICROPY_HW_BOARD_NAME       "B-L475E-IOT01A (qemu)"
 #define MICROPY_HW_MCU_NAME         "STM32L475"
 
+// qemu's SysTick runs from the wrong clock until CLKSOURCE is written again
+// (qemu_systick.c); this runs after SystemClock_Config().
+#define MICROPY_BOARD_EARLY_INIT    qemu_board_early_init
+void qemu_board_early_init(void);
+
 // qemu: the user switch reads pressed (a pressed switch at boot skips
 // boot.py/main.py and asks for a safe mode), there is no RTC, flash storage
 // reads an unmapped word, and there is no USB.

@@ -34,10 +34,11 @@ async def WSReader(reader, writer):
             key = value.strip()
     if key is None:
         raise ValueError("not a websocket handshake")
-    await writer.awrite(
+    writer.write(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         b"Sec-WebSocket-Accept: " + accept_key(key) + b"\r\n\r\n"
     )
+    await writer.drain()
     return Stream(websocket.websocket(reader.s, True), reader.e, poll=reader.s)
 
 

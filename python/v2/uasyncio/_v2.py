@@ -1,0 +1,239 @@
+# The uasyncio 2.x layer (profiles default and full): EventLoop with
+# call_soon / call_later* / call_at_ / add_reader ..., time() and wait()
+# that subclasses override, the generator protocol's syscalls, cancel(coro).
+# uasyncio/__init__.py imports it when present; it extends uasyncio.core.
+import _uaio
+from . import core as _core
+
+if not hasattr(_uaio, "find_task"):
+    raise ImportError("uaio: the 2.x layer needs _uaio built with UAIO_PROFILE=default or full")
+
+Task = _uaio.Task
+_create_task = _core.create_task
+
+
+class Handle:
+    # A scheduled callback; cancel() keeps it from running.
+    __slots__ = ("_cb", "_args", "_timer")
+
+    def __init__(self, cb, args):
+        self._cb = cb
+        self._args = args
+        self._timer = None
+
+    def __call__(self):
+        cb = self._cb
+        if cb is not None:
+            cb(*self._args)
+            self._cb = None  # kept while it runs: a report names it
+
+    def __repr__(self):
+        return "<Handle %r>" % (self._cb,)
+
+    def cancel(self):
+        self._cb = None
+        if self._timer is not None:
+            _uaio.cancel_timer(self._timer)
+
+
+# 2.x syscall objects: `yield IORead(sock)` and the like.
+class SysCall:
+    def __init__(self, *args):
+        self.args = args
+
+
+class SysCall1(SysCall):
+    def __init__(self, arg):
+        self.arg = arg
+
+
+class SleepMs(SysCall1):
+    def __iter__(self):
+        return iter(_core.sleep_ms(self.arg))
+
+
+class StopLoop(SysCall1):
+    pass
+
+
+class IORead(SysCall1):
+    pass
+
+
+class IOWrite(SysCall1):
+    pass
+
+
+class IOReadDone(SysCall1):
+    pass
+
+
+class IOWriteDone(SysCall1):
+    pass
+
+
+class EventLoop(_core.Loop):
+    # Subclasses that override time() and/or wait() (2.x: a virtual clock,
+    # a custom wait) are honoured: the C loop then calls them.
+    def _hooks(self):
+        cls = type(self)
+        return cls.time is not EventLoop.time, cls.wait is not EventLoop.wait
+
+    def time(self):
+        return _uaio.ticks()
+
+    def wait(self, delay_ms):
+        _uaio.wait_io(delay_ms)
+
+    def call_soon(self, callback, *args):
+        if hasattr(callback, "send"):
+            t = _uaio.find_task(callback)
+            if t is not None:
+                _uaio.wake(t)  # 2.x: resume the task of that coroutine
+                return t
+            return _create_task(callback)
+        h = Handle(callback, args)
+        _uaio.push(h)
+        return h
+
+    def call_later(self, delay, callback, *args):
+        return _schedule(_uaio.call_later, delay * 1000, callback, args)
+
+    def call_later_ms(self, delay_ms, callback, *args):
+        return _schedule(_uaio.call_later, delay_ms, callback, args)
+
+    def call_at_(self, time, callback, args=()):
+        return _schedule(_uaio.call_at, time, callback, args)
+
+    # 2.x I/O registration: the callback (or coroutine) runs once `obj` is
+    # ready; remove_* takes it back.
+    def add_reader(self, obj, callback, *args):
+        _IOWatch(obj, _uaio.READ, callback, args)
+
+    def add_writer(self, obj, callback, *args):
+        _IOWatch(obj, _uaio.WRITE, callback, args)
+
+    def remove_reader(self, obj):
+        _IOWatch.remove(obj, _uaio.READ)
+
+    def remove_writer(self, obj):
+        _IOWatch.remove(obj, _uaio.WRITE)
+
+    @property
+    def cur_task(self):
+        return _uaio.cur_task()
+
+    def _yielded(self, task, value):
+        if hasattr(value, "send"):
+            # 2.x `yield coro`: spawn it; the child runs before the parent resumes.
+            _create_task(value)
+            _uaio.push(task)
+        elif isinstance(value, SysCall1):
+            try:
+                _syscall(self, task, value)
+            except Exception as e:
+                _uaio.cancel(task, e)  # raised where it yielded (SleepMs too long ...)
+        else:
+            super()._yielded(task, value)
+
+
+Loop = EventLoop
+
+
+def _syscall(loop, task, call):
+    if isinstance(call, SleepMs):
+        _uaio.call_later(call.arg, task)
+    elif isinstance(call, (IORead, IOWrite)):
+        _IOWatch(call.arg, _uaio.READ if isinstance(call, IORead) else _uaio.WRITE, task, ())
+    elif isinstance(call, (IOReadDone, IOWriteDone)):
+        _IOWatch.remove(call.arg, _uaio.READ if isinstance(call, IOReadDone) else _uaio.WRITE)
+        _uaio.push(task)
+    elif isinstance(call, StopLoop):
+        loop.stop()
+        _uaio.push(task)
+        loop._stop_value = call.arg
+
+
+class _IOWatch:
+    # A 2.x I/O registration: a helper task waits for readiness, then runs
+    # the callback or resumes the waiting task.
+    _watches = {}
+
+    def __init__(self, obj, direction, target, args):
+        _IOWatch.remove(obj, direction)
+        self.waiting = None
+        if isinstance(target, Task):
+            # The task (IORead) waits in a queue of its own: a cancel takes
+            # it out, so that readiness or removal never wakes it later.
+            q = self.waiting = _uaio.WaitQueue()
+            q.push(target)
+            target = q
+        self.task = _create_task(self._watch(obj, direction, target, args))
+        _IOWatch._watches[(id(obj), direction)] = self
+
+    async def _watch(self, obj, direction, target, args):
+        # A task (IORead) resumes once; a callback runs on every readiness
+        # until removed (2.x polling is level-triggered).
+        while self.task is not None:
+            await _uaio.io_wait(obj, direction)
+            if target is self.waiting:
+                _IOWatch._watches.pop((id(obj), direction), None)
+                target.wake_all()
+                return
+            if hasattr(target, "send"):
+                _create_task(target)
+            else:
+                try:
+                    target(*args)
+                except Exception as e:
+                    # As any callback's: reported, and the watch goes on.
+                    _core._loop._error(e, target)
+
+    @staticmethod
+    def remove(obj, direction):
+        w = _IOWatch._watches.pop((id(obj), direction), None)
+        if w is not None:
+            t, w.task = w.task, None
+            if t is not _uaio.cur_task():
+                t.cancel()  # (from inside its own callback, the loop just ends)
+            if w.waiting:
+                # A task still waits (IORead) on what is taken away, as
+                # before a close (2.x: IOReadDone, then close): an error
+                # rather than waiting forever (2.x dropped it silently).
+                _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
+
+
+def _schedule(at, when, callback, args):
+    # A coroutine becomes a task; a callback a cancellable Handle.
+    if hasattr(callback, "send"):
+        t = _uaio.new_task(callback)
+        at(when, t)
+        return t
+    h = Handle(callback, args)
+    h._timer = at(when, h)
+    return h
+
+
+def ensure_future(coro, loop=None):
+    return _core._promote(coro)
+
+
+def cancel(coro):
+    # 2.x: cancel the task of a coroutine (or a Task).
+    t = coro if isinstance(coro, Task) else _uaio.find_task(coro)
+    return t.cancel() if t is not None else False
+
+
+def coroutine(f):
+    return f
+
+
+def set_debug(flag):
+    pass
+
+
+# uasyncio.core is the 2.x module of these names too; its loop is this one.
+for _k, _v in list(globals().items()):
+    if _k[0] != "_" and _k != "Task":
+        setattr(_core, _k, _v)
+del _k, _v

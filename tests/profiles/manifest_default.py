@@ -1,0 +1,2 @@
+# The default profile, as a user's manifest asks for it.
+include("../../port/manifest.py", profile="default")

@@ -1,0 +1,2 @@
+# The lean profile, as a user's manifest asks for it.
+include("../../port/manifest.py", profile="lean")
