@@ -86,7 +86,7 @@ def map_by_file(path):
 
 
 def category(obj):
-    if "libuaio.a(" in obj:
+    if re.search(r"libuaio(_core|_rt)?\.a\(", obj):  # whole, or split (port/split_lib.sh)
         return "rust"
     if obj.endswith("/csrc/port_cortexm.o"):
         return "time"
