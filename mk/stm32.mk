@@ -7,6 +7,7 @@
 #                            table of cases and for every stm32 board's
 #                            Makefile), and a hard-float Cortex-M4 image linked
 #                            with every entry point (tests/stm32/test.sh)
+#   make stm32-boards        every board above that no emulator runs, with uaio
 #   make stm32-test          B_L475E_IOT01A_QEMU (tests/stm32/board/), uaio and
 #                            stock, in qemu 10 (build/qemu10, scripts/qemu10.sh):
 #                            asyncio suites, soft resets, then a comparison
@@ -49,6 +50,14 @@ stm32-stock: stm32-check-board stm32-tree mpy-cross
 test-stm32:
 	cargo build --quiet --release -p uaio-staticlib --target thumbv7em-none-eabihf
 	bash tests/stm32/test.sh $(BUILD)/stm32-test $(if $(wildcard $(MPY)/ports/stm32/Makefile),$(MPY))
+
+# The boards no emulator here models, built with uaio as a user builds them
+# (.ci/run's second stage, after make test). Their stock images:
+# make stm32-stock BOARD=... (make size builds B_L475E_IOT01A's).
+STM32_BUILD_ONLY := B_L475E_IOT01A NUCLEO_F401RE NUCLEO_G0B1RE NUCLEO_H743ZI
+.PHONY: stm32-boards
+stm32-boards:
+	$(foreach b,$(STM32_BUILD_ONLY),$(MAKE) --no-print-directory stm32 BOARD=$(b) &&) true
 
 # --- B-L475E-IOT01A in qemu 10 ----------------------------------------------
 
