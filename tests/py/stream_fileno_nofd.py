@@ -1,6 +1,6 @@
 # A Python driver whose ioctl answers requests it does not know with 0,
 # MP_STREAM_GET_FILENO too. On ports without poll(2) (bare metal) that 0 is
-# no fd: stock's select.poll asks the driver's ioctl alone there, and so
+# no fd: stock's poller asks the driver's ioctl alone there, and so
 # must uaio (its core ignores fds there; it used to wait for that "fd"
 # forever). On ports with poll(2) both wait on it as fd 0
 # (docs/DIFFERENCES.md): skipped there.
