@@ -295,7 +295,9 @@ int32_t uaio_io_init(uaio_io *r, uaio_io_slot *slots, uaio_pollfd *pollfds, uint
 // Arms direction `dir` (`UAIO_READ` or `UAIO_WRITE`) of the object
 // `handle`, polled through `fd` (-1: the object has none and is polled by
 // the `poll_object` hook), for `token`. `UAIO_EBUSY` if that direction
-// already has a waiter, `UAIO_EFULL` if no slot is free.
+// already has a waiter, `UAIO_EFULL` if no slot is free. On targets
+// without poll(2) (bare metal) `fd` is ignored: every object is polled by
+// the `poll_object` hook (as stock MicroPython's `select.poll` does there).
 //
 // # Safety
 // `r` is NULL or initialised.

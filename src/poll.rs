@@ -10,6 +10,13 @@
 //!
 //! The wait itself lives in `ffi::wait` (it needs the host's poll(2) or the
 //! port's hooks); this module is safe bookkeeping only.
+//!
+//! Targets without poll(2) (bare metal) have no fds: every object is asked
+//! through the port's `poll_object` hook (an fd given is ignored, as stock
+//! MicroPython's `select.poll` ignores `MP_STREAM_GET_FILENO` there), and
+//! the fd bookkeeping (the fd table, the host event queue's state, the
+//! changed list) is compiled out (see [`FDS`]). The slot layout stays the
+//! same on every target.
 
 /// Readable (also the event bit reported for it).
 pub const READ: u32 = 1;
@@ -17,6 +24,10 @@ pub const READ: u32 = 1;
 pub const WRITE: u32 = 2;
 /// Error or hang-up: reported together with the direction it woke.
 pub const ERROR: u32 = 4;
+
+/// Whether this target waits on fds (poll(2)); without, the fd-only code
+/// below is left out by the compiler (`if FDS` on a constant).
+pub const FDS: bool = cfg!(unix);
 
 const NONE: u32 = u32::MAX;
 /// In `kernel_dirs`: the registration is not to be trusted until the wait
@@ -154,14 +165,14 @@ fn watched(s: &IoSlot) -> (i32, u32) {
 
 /// A waiter leaves: the registration is to be checked before it is trusted.
 fn mark_stale(s: &mut IoSlot) {
-    if s.kernel_fd >= 0 {
+    if FDS && s.kernel_fd >= 0 {
         s.kernel_dirs |= KERNEL_STALE;
     }
 }
 
 /// What a slot counts as: (armed fds, armed objects without fd).
 fn kind(s: &IoSlot) -> (u32, u32) {
-    match (s.armed != 0, s.fd >= 0) {
+    match (s.armed != 0, FDS && s.fd >= 0) {
         (true, true) => (1, 0),
         (true, false) => (0, 1),
         _ => (0, 0),
@@ -244,8 +255,8 @@ fn chain(slots: &[IoSlot], t: Table, key: u64) -> impl Iterator<Item = u32> + '_
 /// registered).
 fn chain_insert(slots: &mut [IoSlot], t: Table, key: u64, index: u32) {
     let last = match t {
-        Table::Handle => None,
-        Table::Fd => chain(slots, t, key).last(),
+        Table::Fd if FDS => chain(slots, t, key).last(),
+        _ => None,
     };
     let first = slots.get(bucket(key, slots.len())).map_or(0, |s| s.head(t));
     if let Some(s) = slots.get_mut(index as usize) {
@@ -315,9 +326,12 @@ impl Registry {
     /// Accounts for slot `index` changing from `before` (its `kind`) to
     /// `after`, and lists it as changed.
     fn note(&mut self, slots: &mut [IoSlot], index: u32, before: (u32, u32), after: (u32, u32)) {
-        self.armed_fds = self.armed_fds + after.0 - before.0;
         self.armed_objects = self.armed_objects + after.1 - before.1;
-        self.mark_changed(slots, index);
+        // Only the host event queue needs the fd count and changed list.
+        if FDS {
+            self.armed_fds = self.armed_fds + after.0 - before.0;
+            self.mark_changed(slots, index);
+        }
     }
 
     fn mark_changed(&mut self, slots: &mut [IoSlot], index: u32) {
@@ -382,7 +396,8 @@ impl Registry {
     }
 
     /// Arms `dir` (READ or WRITE) of object `handle`, polled by `fd` (-1:
-    /// no fd), for `token`.
+    /// no fd), for `token`. Where there are no fds ([`FDS`] false) `fd` is
+    /// ignored: the object is polled by the port's hook, like any other.
     pub fn arm(
         &mut self,
         slots: &mut [IoSlot],
@@ -404,7 +419,7 @@ impl Registry {
             return Err(IoError::Busy);
         }
         let before = kind(s);
-        s.fd = fd;
+        s.fd = if FDS { fd } else { -1 };
         s.armed |= dir as u8;
         if dir == READ {
             s.read_token = token;
@@ -677,7 +692,7 @@ impl Registry {
             if in_use(&s) {
                 chain_insert(new, Table::Handle, s.handle, i);
             }
-            if s.kernel_fd >= 0 {
+            if FDS && s.kernel_fd >= 0 {
                 chain_insert(new, Table::Fd, fd_key(s.kernel_fd), i);
             }
         }

@@ -8,7 +8,7 @@
 //! that may raise in `nlr_push` and returns a status instead.
 use super::io::{parts, uaio_io, uaio_pollfd};
 use super::UAIO_EINVAL;
-use crate::poll::{IoSlot, Registry, ERROR};
+use crate::poll::{IoSlot, Registry, ERROR, FDS};
 #[cfg(unix)]
 use crate::poll::{READ, WRITE};
 
@@ -79,7 +79,7 @@ unsafe fn poll_objects(
         let Some((handle, fd, armed)) = core.armed_at(slots, i) else {
             continue;
         };
-        if fd >= 0 {
+        if FDS && fd >= 0 {
             continue;
         }
         // SAFETY: by contract.
