@@ -312,13 +312,18 @@ static mp_obj_t mod_wait_io(mp_obj_t ms) {
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_wait_io_obj, mod_wait_io);
 #endif
 
-// Called on every import of the module. After a soft reset the scheduler
-// it points to went with the old heap: its block is no longer allocated.
+// Called when the module is imported into a VM (again after a soft reset,
+// or a del of sys.modules['_uaio']). After a soft reset the scheduler it
+// points to went with the old heap: its block is no longer allocated. With
+// no live scheduler, nothing of the old VM may stay armed either.
 static mp_obj_t mod___init__(void) {
     uaio_state_t *st = MP_STATE_VM(uaio_state);
     if (st != NULL && (gc_nbytes(st) == 0 || st->base.type != &uaio_sched_type)) {
         MP_STATE_VM(uaio_state) = NULL;
         uaio_any_running = false; // a loop that ran went with it
+    }
+    if (MP_STATE_VM(uaio_state) == NULL) {
+        uaio_sync_reset();
     }
     return mp_const_none;
 }

@@ -332,6 +332,18 @@ static mp_obj_t new_wait(uaio_wait_t *w, mp_obj_t obj, uint32_t dir, mp_obj_t ow
 }
 
 
+// A fresh VM (after a soft reset): a singleton left armed by the old one
+// would make every next wait allocate, and its refs would pin blocks of the
+// new heap.
+void uaio_sync_reset(void) {
+    uaio_wait_t *all[] = { &sleep_singleton, &io_wait_singleton, &park_singleton };
+    for (size_t i = 0; i < MP_ARRAY_SIZE(all); ++i) {
+        all[i]->armed = false;
+        all[i]->obj = all[i]->owner = MP_OBJ_NULL;
+    }
+    MP_STATE_VM(uaio_wait_refs)[0] = MP_STATE_VM(uaio_wait_refs)[1] = MP_OBJ_NULL;
+}
+
 mp_obj_t uaio_await_sleep(int64_t us) {
     uint64_t deadline = uaio_deadline_us(uaio_state(), us);
     if (sleep_singleton.armed) {

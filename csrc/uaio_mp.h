@@ -132,6 +132,7 @@ void uaio_waitq_push(uaio_waitq_t *q, uaio_task_t *t);
 uaio_task_t *uaio_waitq_pop(uaio_waitq_t *q);
 bool uaio_waitq_remove(uaio_waitq_t *q, uaio_task_t *t);
 mp_obj_t uaio_park(uaio_waitq_t *q, mp_obj_t owner, qstr name);
+void uaio_sync_reset(void);
 mp_obj_t uaio_detach(mp_obj_t aw);
 mp_obj_t uaio_awaitable_coro(mp_obj_t aw);
 void uaio_handoff_taken(mp_obj_t owner);
