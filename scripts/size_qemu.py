@@ -24,6 +24,8 @@ import re
 import shlex
 import subprocess
 
+from size import map_sections  # scripts/size.py
+
 SIZE = "arm-none-eabi-size"
 STOCK_SRC = ("extmod/modasyncio.c", "extmod/modselect.c")
 ROWS = (
@@ -47,41 +49,18 @@ def fr(text, data, bss):
     return {"flash": text + data, "ram": data + bss}
 
 
+# Input sections by output section: (size, in flash, in RAM), as
+# size.map_sections takes them.
+SECTIONS = {".text": (0, True, False), ".data": (0, True, True), ".bss": (0, False, True)}
+
+
 def map_by_file(path):
     """{input file: {'flash': n, 'ram': n}} from a GNU ld map (.text/.data/.bss)."""
     sizes = {}
-    out_sec = None
-    pending = None  # an input section name whose address/size wrap to the next line
-    in_map = False
-    with open(path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not in_map:
-                in_map = line.startswith("Linker script and memory map")
-                continue
-            m = re.match(r"^(\.\S+)", line)
-            if m:  # an output section
-                out_sec = m.group(1)
-                pending = None
-                continue
-            m = re.match(r"^ (\S+)$", line)
-            if m:
-                pending = m.group(1)
-                continue
-            m = re.match(r"^ (\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
-            if not m or (m.group(1) is None and pending is None):
-                pending = None
-                continue
-            name = m.group(1) or pending
-            pending = None
-            if name.startswith("*") or out_sec not in (".text", ".data", ".bss"):
-                continue
-            n = int(m.group(3), 16)
-            acc = sizes.setdefault(m.group(4).strip(), {"flash": 0, "ram": 0})
-            if out_sec in (".text", ".data"):
-                acc["flash"] += n
-            if out_sec in (".data", ".bss"):
-                acc["ram"] += n
+    for _, obj, flash, ram in map_sections(path, SECTIONS):
+        acc = sizes.setdefault(obj, {"flash": 0, "ram": 0})
+        acc["flash"] += flash
+        acc["ram"] += ram
     return sizes
 
 
