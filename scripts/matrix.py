@@ -42,6 +42,12 @@ SKIP_REASONS = [
         "from machine import Timer; Timer(-1)",
         "no machine.Timer (an IRQ source) on the unix port: the test runs on rp2 (make rp2-test)",
     ),
+    (
+        re.compile(r"(^|/)stream_fileno_nofd(\.py)?$"),
+        "import sys; assert sys.platform not in ('linux', 'darwin', 'freebsd')",
+        "a port with poll(2) waits on a driver's fileno 0 as an fd: the test is for bare metal"
+        " (make qemu-test, rp2-test, stm32-test)",
+    ),
 ]
 
 
