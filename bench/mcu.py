@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """uaio against stock on real MicroPython images: the MCU rows of `make bench`.
 
-usage: python3 bench/mcu.py --mpy DIR --build DIR --qemu QEMU [--out FILE]
+usage: python3 bench/mcu.py --mpy DIR --build DIR [--qemu QEMU] [--boards KEY,...] [--out FILE]
 
 Boards, each image stock and uaio, from DIR of --build (what mk/bench.mk
 builds): rp2-[stock-]RPI_PICO, stm32-[stock-]B_L475E_IOT01A_QEMU,
@@ -116,10 +116,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mpy", required=True, help="the MicroPython tree (its tools/pyboard.py)")
     ap.add_argument("--build", required=True, help="the folder holding the images")
-    ap.add_argument("--qemu", required=True, help="qemu 10's qemu-system-arm")
+    ap.add_argument("--qemu", default="", help="qemu 10's qemu-system-arm (for m4_qemu)")
+    ap.add_argument("--boards", default="rp2040,m4_qemu,b_l475e", help="the boards to measure, by key")
     ap.add_argument("--out", default="build/bench/mcu.json", help="JSON results file")
     a = ap.parse_args()
-    mpy, build, qemu = (os.path.abspath(p) for p in (a.mpy, a.build, a.qemu))
+    mpy, build = os.path.abspath(a.mpy), os.path.abspath(a.build)
+    qemu = a.qemu and os.path.abspath(a.qemu)
 
     def images(fmt):
         return {b: os.path.join(build, fmt % ("stock-" if b == "stock" else "")) for b in BINS}
@@ -137,6 +139,11 @@ def main():
         {"key": "b_l475e", "name": "B_L475E_IOT01A",
          "images": images("stm32-%sB_L475E_IOT01A"), "heap_syms": ("_heap_start", "_heap_end")},
     ]
+    keys = a.boards.split(",")
+    unknown = set(keys) - {b["key"] for b in boards}
+    if unknown or ("m4_qemu" in keys and not qemu):
+        ap.error("unknown board %s" % ", ".join(sorted(unknown)) if unknown else "m4_qemu needs --qemu")
+    boards = [b for b in boards if b["key"] in keys]
     t0 = time.monotonic()
     rows, doc_boards, failed = [], {}, {}
     for board in boards:

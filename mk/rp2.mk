@@ -88,7 +88,7 @@ rp2-test: rp2 rp2-stock $(RP2_NODE_MODULES)
 		$(abspath $(BUILD))/results/rp2-uaio/_results.json
 
 # Stock against uaio on the emulated RP2040: task switch, Event round trip,
-# flash, RAM and free heap (tests/rp2/bench.py).
+# flash, RAM and free heap (bench/mcu.py's RPI_PICO rows).
 .PHONY: rp2-bench
 rp2-bench: rp2 rp2-stock $(RP2_NODE_MODULES)
-	python3 tests/rp2/bench.py $(MPY) $(RP2_STOCK_BUILD) $(RP2_UAIO_BUILD)
+	python3 bench/mcu.py --mpy $(MPY) --build $(BUILD) --boards rp2040 --out $(BUILD)/bench/rp2.json

@@ -1,6 +1,5 @@
-# Runs on the board (both images; tests/rp2/bench.py on rp2040js, and
-# bench/mcu.py on rp2040js and on qemu's B_L475E_IOT01A_QEMU): the cost of a
-# task switch and of an Event round trip, in µs of the board's clock (the
+# Runs on the board (both images; bench/mcu.py, on rp2040js and on qemu's
+# B_L475E_IOT01A_QEMU): the cost of a task switch and of an Event round trip, in µs of the board's clock (the
 # emulated RP2040 counts the cycles of every instruction at 125 MHz; qemu with
 # -icount shift=0 counts one ns per instruction), and the free heap.
 
