@@ -14,8 +14,6 @@ _create_task = _core.create_task
 
 class Handle:
     # A scheduled callback; cancel() keeps it from running.
-    __slots__ = ("_cb", "_args", "_timer")
-
     def __init__(self, cb, args):
         self._cb = cb
         self._args = args
@@ -38,8 +36,7 @@ class Handle:
 
 # 2.x syscall objects: `yield IORead(sock)` and the like.
 class SysCall:
-    def __init__(self, *args):
-        self.args = args
+    pass
 
 
 class SysCall1(SysCall):
@@ -52,24 +49,10 @@ class SleepMs(SysCall1):
         return iter(_core.sleep_ms(self.arg))
 
 
-class StopLoop(SysCall1):
-    pass
-
-
-class IORead(SysCall1):
-    pass
-
-
-class IOWrite(SysCall1):
-    pass
-
-
-class IOReadDone(SysCall1):
-    pass
-
-
-class IOWriteDone(SysCall1):
-    pass
+# The others carry only their argument (classes made by type(): no class
+# body each, a smaller frozen image).
+for _k in ("StopLoop", "IORead", "IOWrite", "IOReadDone", "IOWriteDone"):
+    globals()[_k] = type(_k, (SysCall1,), {})
 
 
 class EventLoop(_core.Loop):
@@ -114,10 +97,10 @@ class EventLoop(_core.Loop):
         _IOWatch(obj, _uaio.WRITE, callback, args)
 
     def remove_reader(self, obj):
-        _IOWatch.remove(obj, _uaio.READ)
+        _unwatch(obj, _uaio.READ)
 
     def remove_writer(self, obj):
-        _IOWatch.remove(obj, _uaio.WRITE)
+        _unwatch(obj, _uaio.WRITE)
 
     @property
     def cur_task(self):
@@ -130,7 +113,17 @@ class EventLoop(_core.Loop):
             _uaio.push(task)
         elif isinstance(value, SysCall1):
             try:
-                _syscall(self, task, value)
+                if isinstance(value, SleepMs):
+                    _uaio.call_later(value.arg, task)
+                elif isinstance(value, (IORead, IOWrite)):
+                    _IOWatch(value.arg, _uaio.READ if isinstance(value, IORead) else _uaio.WRITE, task, ())
+                elif isinstance(value, (IOReadDone, IOWriteDone)):
+                    _unwatch(value.arg, _uaio.READ if isinstance(value, IOReadDone) else _uaio.WRITE)
+                    _uaio.push(task)
+                elif isinstance(value, StopLoop):
+                    self.stop()
+                    _uaio.push(task)
+                    self._stop_value = value.arg
             except Exception as e:
                 _uaio.cancel(task, e)  # raised where it yielded (SleepMs too long ...)
         else:
@@ -140,27 +133,16 @@ class EventLoop(_core.Loop):
 Loop = EventLoop
 
 
-def _syscall(loop, task, call):
-    if isinstance(call, SleepMs):
-        _uaio.call_later(call.arg, task)
-    elif isinstance(call, (IORead, IOWrite)):
-        _IOWatch(call.arg, _uaio.READ if isinstance(call, IORead) else _uaio.WRITE, task, ())
-    elif isinstance(call, (IOReadDone, IOWriteDone)):
-        _IOWatch.remove(call.arg, _uaio.READ if isinstance(call, IOReadDone) else _uaio.WRITE)
-        _uaio.push(task)
-    elif isinstance(call, StopLoop):
-        loop.stop()
-        _uaio.push(task)
-        loop._stop_value = call.arg
+_watches = {}
 
 
 class _IOWatch:
     # A 2.x I/O registration: a helper task waits for readiness, then runs
-    # the callback or resumes the waiting task.
-    _watches = {}
+    # the callback or resumes the waiting task. _watches: (id(obj),
+    # direction) -> its watch.
 
     def __init__(self, obj, direction, target, args):
-        _IOWatch.remove(obj, direction)
+        _unwatch(obj, direction)
         self.waiting = None
         if isinstance(target, Task):
             # The task (IORead) waits in a queue of its own: a cancel takes
@@ -169,7 +151,7 @@ class _IOWatch:
             q.push(target)
             target = q
         self.task = _create_task(self._watch(obj, direction, target, args))
-        _IOWatch._watches[(id(obj), direction)] = self
+        _watches[(id(obj), direction)] = self
 
     async def _watch(self, obj, direction, target, args):
         # A task (IORead) resumes once; a callback runs on every readiness
@@ -177,7 +159,7 @@ class _IOWatch:
         while self.task is not None:
             await _uaio.io_wait(obj, direction)
             if target is self.waiting:
-                _IOWatch._watches.pop((id(obj), direction), None)
+                _watches.pop((id(obj), direction), None)
                 target.wake_all()
                 return
             if hasattr(target, "send"):
@@ -189,18 +171,18 @@ class _IOWatch:
                     # As any callback's: reported, and the watch goes on.
                     _core._loop._error(e, target)
 
-    @staticmethod
-    def remove(obj, direction):
-        w = _IOWatch._watches.pop((id(obj), direction), None)
-        if w is not None:
-            t, w.task = w.task, None
-            if t is not _uaio.cur_task():
-                t.cancel()  # (from inside its own callback, the loop just ends)
-            if w.waiting:
-                # A task still waits (IORead) on what is taken away, as
-                # before a close (2.x: IOReadDone, then close): an error
-                # rather than waiting forever (2.x dropped it silently).
-                _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
+
+def _unwatch(obj, direction):
+    w = _watches.pop((id(obj), direction), None)
+    if w is not None:
+        t, w.task = w.task, None
+        if t is not _uaio.cur_task():
+            t.cancel()  # (from inside its own callback, the loop just ends)
+        if w.waiting:
+            # A task still waits (IORead) on what is taken away, as
+            # before a close (2.x: IOReadDone, then close): an error
+            # rather than waiting forever (2.x dropped it silently).
+            _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
 
 
 def _schedule(at, when, callback, args):
