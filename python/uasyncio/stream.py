@@ -9,10 +9,14 @@ _READ = _uaio.READ
 _WRITE = _uaio.WRITE
 
 
-# Stream(s, e={}, poll=None) is C (csrc/streamio.c): read, readinto,
-# readline, readexactly, write/drain, awrite/awriteiter, close/wait_closed/
-# aclose, get_extra_info, `async with`, and the attributes `s` and `e`.
-Stream = _uaio.StreamIO
+# Stream(s, e={}, poll=None): read, readinto, readline, readexactly,
+# write/drain, awrite/awriteiter, close/wait_closed/aclose, get_extra_info,
+# `async with`, and the attributes `s` and `e`. In C (csrc/streamio.c) with
+# UAIO_PROFILE=full, else in Python (pystream.py).
+try:
+    Stream = _uaio.StreamIO
+except AttributeError:
+    from .pystream import Stream
 
 
 # The 2.x and CPython names of the one Stream class.
