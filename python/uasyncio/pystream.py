@@ -3,16 +3,12 @@
 # speed. Each read and write waits for readiness first (of `poll`, else of
 # `s`), then calls the object's own method; None from it means "would
 # block": wait again. What it returns is the result (a text stream's str
-# stays str). The 2.x methods come from the 2.x layer (_v2stream.py).
+# stays str). The 2.x methods come with the 2.x layer (_v2stream.py).
 import _uaio
 from errno import EBADF
 
 _READ = _uaio.READ
 _WRITE = _uaio.WRITE
-
-
-def _join(acc, part):
-    return part if acc is None else acc + part
 
 
 class Stream:
@@ -32,72 +28,69 @@ class Stream:
             raise OSError(EBADF)
         return self.s
 
-    async def _ready(self, rw):
-        self._open()
-        await _uaio.io_wait(self._poll, rw)
-        return self._open()  # closed while it waited
-
-    async def read(self, n=-1):
-        acc = None
+    async def _io(self, rw, name, *args):
+        # The stream's own method `name`(*args) after a wait for readiness,
+        # until it answers.
         while True:
-            part = (await self._ready(_READ)).read(n)
-            if part is None:
-                continue
+            self._open()
+            await _uaio.io_wait(self._poll, rw)
+            r = getattr(self._open(), name)(*args)  # closed while it waited: EBADF
+            if r is not None:
+                return r
+
+    # The accumulators start as b"" and take the type of the first part: a
+    # text stream's str stays str.
+    async def read(self, n=-1):
+        acc = b""
+        while True:
+            part = await self._io(_READ, "read", n)
             if n >= 0:
                 return part
             if not part:  # EOF
-                return part if acc is None else acc
-            acc = _join(acc, part)
+                return acc or part
+            acc = acc + part if acc else part
 
-    async def readinto(self, buf):
-        while True:
-            n = (await self._ready(_READ)).readinto(buf)
-            if n is not None:
-                return n
+    def readinto(self, buf):
+        return self._io(_READ, "readinto", buf)
 
     async def readline(self):
-        acc = None
+        acc = b""
         while True:
-            part = (await self._ready(_READ)).readline()
-            if part is None:
-                continue
-            acc = _join(acc, part)
+            part = await self._io(_READ, "readline")
+            acc = acc + part if acc else part
             if not part or part[-1] in (10, "\n"):
                 return acc
 
     async def readexactly(self, n):
         if n < 0:
             raise ValueError("size must be >= 0")
-        acc = None
+        acc = b""
         while n:
-            part = (await self._ready(_READ)).read(n)
-            if part is None:
-                continue
+            part = await self._io(_READ, "read", n)
             if not part:
                 raise EOFError
-            acc = _join(acc, part)
+            acc = acc + part if acc else part
             n -= len(part)
-        return b"" if acc is None else acc
+        return acc
 
-    def _write(self, s, buf, off):
-        # One write of buf[off:] by the stream's own write(): the count taken.
-        n = s.write(memoryview(buf)[off:] if off else buf)
+    def _sent(self, n, size):
+        # What the stream's write() of `size` bytes answered, as a count.
         if n is None:
             return 0
-        if not 0 <= n <= len(buf) - off:
+        if not 0 <= n <= size:
             raise ValueError("write() returned a bad count")
         return n
 
     def write(self, buf):
         # Written at once when nothing is queued and the stream is writable;
-        # the rest is copied (the caller may reuse buf) for drain().
+        # the rest is copied (the caller may reuse buf) for drain(). Nothing
+        # is allocated when it all goes, or when bytes are all queued.
         s = self._open()
-        if self._out or self._busy:
-            self._out += buf
-            return
-        n = self._write(s, buf, 0) if _uaio.writable(self._poll) else 0
+        n = 0
+        if not (self._out or self._busy) and _uaio.writable(self._poll):
+            n = self._sent(s.write(buf), len(buf))
         if n < len(buf):
-            self._out = bytes(buf[n:])
+            self._out += buf[n:] if n else buf
 
     async def drain(self):
         if not self._out or self._busy:
@@ -111,7 +104,8 @@ class Stream:
                     if not self._out:
                         return
                     buf, off, self._out = self._out, 0, b""  # queued meanwhile: after it
-                off += self._write(await self._ready(_WRITE), buf, off)
+                part = memoryview(buf)[off:] if off else buf
+                off += self._sent(await self._io(_WRITE, "write", part), len(part))
         finally:
             self._busy = False  # also when it raises or is cancelled
 
@@ -130,11 +124,11 @@ class Stream:
     async def __aenter__(self):
         return self
 
-    async def __aexit__(self, *exc):
-        await self.wait_closed()
+    def __aexit__(self, *exc):
+        return self.wait_closed()
 
 
 try:
-    from . import _v2stream  # noqa: F401  the 2.x methods (profiles default, full)
+    from ._v2stream import *  # noqa: F401,F403  adds the 2.x methods (profiles default, full)
 except ImportError:
     pass

@@ -150,6 +150,7 @@ async def main():
     w = asyncio.Stream(PyStream(None))
     await show(w.write, b"ab")
     await show(w.write, b"cd")  # appended to what is buffered
+    await show(w.write, "ef")  # a str, as bytes
     await show(asyncio.Stream(PyStream(0)).read)
     await show(asyncio.Stream(PyStream(0)).read, 1)
 
