@@ -13,7 +13,7 @@
 // UAIO_PROFILE_LEAN (make/CMake UAIO_PROFILE=lean): without what only the
 // 2.x layer (python/v2) calls: its absence makes that layer's import fail.
 // UAIO_STREAMIO (UAIO_PROFILE=full): with the C Stream (streamio.c); without
-// it the package's Python Stream (python/uasyncio/pystream.py) is used.
+// it the package's Python Stream (python/uasyncio/stream.py) is used.
 
 
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up

@@ -1,5 +1,5 @@
 # The Stream API as both Streams give it (the C one of UAIO_PROFILE=full,
-# the Python one of lean and default: pystream.py), with one expected
+# the Python one of lean and default: uasyncio/stream.py), with one expected
 # output: bad arguments, a closed stream, write() buffering (a mutable
 # buffer is copied; what write() buffered goes before a later awrite()), a
 # write() that returns a bad count, an object without the stream protocol,

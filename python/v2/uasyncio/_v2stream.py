@@ -1,6 +1,6 @@
 # The 2.x stream methods (awrite, awriteiter, aclose) of the Python Stream
-# (uasyncio/pystream.py), which imports this; the C Stream has its own.
-from .pystream import Stream
+# (uasyncio/stream.py), which imports this; the C Stream has its own.
+from .stream import Stream
 
 
 async def awrite(self, buf, off=0, sz=-1):
