@@ -51,6 +51,23 @@ class PyStream:
         return self.ret
 
 
+class Wrap:
+    # Reads and writes through a socket it wraps (as the websocket server's
+    # Stream does): its readiness is the socket's, given as `poll`.
+    def __init__(self, s):
+        self.sock = s
+
+    def read(self, n=-1):
+        return self.sock.read(n)
+
+    def write(self, buf):
+        return self.sock.write(buf)
+
+    def close(self):
+        print("Wrap.close")
+        self.sock.close()
+
+
 class MyStream(asyncio.Stream):
     def twice(self):
         return self.s, self.e
@@ -153,6 +170,25 @@ async def main():
     await show(w.write, "ef")  # a str, as bytes
     await show(asyncio.Stream(PyStream(0)).read)
     await show(asyncio.Stream(PyStream(0)).read, 1)
+
+    # `poll`: readiness of another object than the stream's own.
+    a, b = pair()
+    wa, ws = asyncio.Stream(a), asyncio.Stream(Wrap(b), {}, poll=b)
+
+    async def read2():
+        return await ws.read(2)
+
+    t = asyncio.create_task(read2())
+    await asyncio.sleep_ms(5)
+    print("poll: waits", not t.done())
+    wa.write(b"hi")
+    print("poll: read", await t)
+    ws.write(b"yo")
+    await ws.drain()
+    print("poll: wrote", await wa.read(2))
+    await ws.wait_closed()
+    print("poll: closed", ws.s)
+    await wa.aclose()
 
     # `async with`, and a subclass.
     a, b = pair()
