@@ -5,7 +5,7 @@
 # readline/readexactly/read() of a text stream give str (stock: bytes, or
 # TypeError); readinto() answering None waits again (stock returns None);
 # write() on a busy device buffers it all (stock writes at once); write()
-# while a write is in flight queues behind it (stock can lose it);
+# while a write is in flight waits behind it (stock can lose it);
 # a cancel ends an awrite() (write() then goes at once again); the error
 # paths of the slow path (no allocation on the RingIO paths:
 # heaplock_stream_nofd.py).
@@ -126,7 +126,7 @@ async def main():
     buf = bytearray(2)
     print(" readinto", await asyncio.StreamReader(nd).readinto(buf), buf, "calls", nd.calls)
 
-    print("write() while an awrite() is in flight queues behind it")
+    print("write() while an awrite() is in flight waits behind it")
     d = Dev()
     w = asyncio.StreamWriter(d, {})
     t = asyncio.create_task(awrite(w, b"abc"))

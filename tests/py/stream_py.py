@@ -52,7 +52,7 @@ class PyStream:
 
 
 class Wrap:
-    # Reads and writes through a socket it wraps (as the websocket server's
+    # Reads and writes through a socket it wraps (as a protocol layer's
     # Stream does): its readiness is the socket's, given as `poll`.
     def __init__(self, s):
         self.sock = s
