@@ -76,7 +76,8 @@ mpy-cross: micropython
 unix: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \
 		BUILD=$(abspath $(UNIX_DIR)) PROG=micropython \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_$(or $(UAIO_PROFILE),full).py
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_$(or $(UAIO_PROFILE),full).py \
+		UAIO_PROFILE=$(or $(UAIO_PROFILE),full)
 
 stock: mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(UNIX_FLAGS) \

@@ -7,10 +7,13 @@
 #include "py/mperrno.h"
 #include "py/gc.h"
 #include "py/smallint.h"
+#include "py/stream.h"
 #include "uaio_mp.h"
 
 // UAIO_PROFILE_LEAN (make/CMake UAIO_PROFILE=lean): without what only the
 // 2.x layer (python/v2) calls: its absence makes that layer's import fail.
+// UAIO_STREAMIO (UAIO_PROFILE=full): with the C Stream (streamio.c); without
+// it the package's Python Stream (python/uasyncio/stream.py) is used.
 
 
 // A duration in `scale` µs units as µs: ints exactly, floats rounded up
@@ -288,6 +291,22 @@ static mp_obj_t mod_io_close(mp_obj_t obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_io_close_obj, mod_io_close);
 
+#if !UAIO_STREAMIO
+// writable(obj) -> bool: obj's ioctl(MP_STREAM_POLL) says a write goes now,
+// or it cannot say (then its write() decides: None is "would block"). The
+// Python Stream's write() asks before it writes without waiting.
+static mp_obj_t mod_writable(mp_obj_t obj) {
+    const mp_stream_p_t *p = uaio_stream_of(obj);
+    mp_uint_t r = MP_STREAM_ERROR;
+    if (p != NULL && p->ioctl != NULL) {
+        int err = 0;
+        r = p->ioctl(obj, MP_STREAM_POLL, MP_STREAM_POLL_WR, &err);
+    }
+    return mp_obj_new_bool(r == MP_STREAM_ERROR || (r & MP_STREAM_POLL_WR));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_writable_obj, mod_writable);
+#endif
+
 // park(q[, owner, name]): an awaitable that parks the current task in
 // WaitQueue `q`; made by owner.name() (Event.wait ...), which is asked again
 // when it is awaited later than made.
@@ -336,7 +355,11 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_WaitQueue), MP_ROM_PTR(&uaio_waitq_type) },
     { MP_ROM_QSTR(MP_QSTR_Lock), MP_ROM_PTR(&uaio_lock_type) },
     { MP_ROM_QSTR(MP_QSTR_ThreadSafeFlag), MP_ROM_PTR(&uaio_tsf_type) },
+    #if UAIO_STREAMIO
     { MP_ROM_QSTR(MP_QSTR_StreamIO), MP_ROM_PTR(&uaio_streamio_type) },
+    #else
+    { MP_ROM_QSTR(MP_QSTR_writable), MP_ROM_PTR(&mod_writable_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_init), MP_ROM_PTR(&mod_init_obj) },
     { MP_ROM_QSTR(MP_QSTR_run), MP_ROM_PTR(&mod_run_obj) },
     { MP_ROM_QSTR(MP_QSTR_check_idle), MP_ROM_PTR(&mod_check_idle_obj) },

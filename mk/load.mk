@@ -33,7 +33,7 @@ unix-ticks30: $(UAIO_LIB) mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/unix -j$(JOBS) $(filter-out CFLAGS_EXTRA=%,$(UNIX_FLAGS)) \
 		CFLAGS_EXTRA="-DMICROPY_PY_CRYPTOLIB=0 -DMICROPY_PY_TIME_TICKS_PERIOD=0x40000000" \
 		BUILD=$(abspath $(BUILD)/unix-ticks30) PROG=micropython \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_full.py
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_full.py UAIO_PROFILE=full
 
 soak: unix unix-ticks30
 	timeout 300 $(UNIX_BIN) tests/soak/wrap_soak.py $(SOAK_ARGS)

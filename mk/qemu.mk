@@ -3,6 +3,9 @@
 #   make qemu-test BOARD=...                asyncio tests under qemu-system-arm,
 #                                           and soft resets between programs
 #   make qemu-test-all                      both boards
+#   QEMU_PROFILE=default|lean               that profile (build/qemu-BOARD-PROFILE;
+#                                           default: full), e.g. the Python Stream
+#                                           on bare metal: make qemu-test QEMU_PROFILE=default
 # Up to 1.26 the port has no clock, no `time` and no `select`: uaio brings a
 # SysTick tick, a WFI idle wait and a `time` module (csrc/port_cortexm.c);
 # from 1.27 on the port has its own tick and `time`, and uaio brings the idle
@@ -10,7 +13,8 @@
 
 QEMU_BOARDS := MPS2_AN385 NETDUINO2
 BOARD ?= MPS2_AN385
-QEMU_BUILD = $(abspath $(BUILD)/qemu-$(BOARD))
+QEMU_PROFILE ?= full
+QEMU_BUILD = $(abspath $(BUILD)/qemu-$(BOARD)$(if $(filter-out full,$(QEMU_PROFILE)),-$(QEMU_PROFILE)))
 QEMU_ELF = $(QEMU_BUILD)/firmware.elf
 QEMU_RUST_TARGET := thumbv7m-none-eabi
 # The core clock qemu models, which SysTick counts: the MPS2 FPGA image's
@@ -43,16 +47,20 @@ QEMU_PYTHON ?= $(firstword $(foreach p,python3 /usr/bin/python3,$(shell $(p) -c 
 # (tsf_thread.py skips itself: the port has no _thread.)
 QEMU_SKIP_NETDUINO2 := sleep_order.py
 QEMU_SKIP_MPS2_AN385 = $(if $(filter 0,$(QEMU_UAIO_TICK)),sleep_order.py)
+# Other profiles than full: without the tests of the subpackages (as
+# mk/profiles.mk's); lean runs MicroPython's suite alone.
 QEMU_TESTS = $(filter-out $(addprefix %/,$(QEMU_SKIP_$(BOARD))), \
 	$(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \
-	$(abspath $(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))
+	$(if $(filter lean,$(QEMU_PROFILE)),,$(abspath $(filter-out \
+		$(if $(filter full,$(QEMU_PROFILE)),,$(shell grep -lE 'Queue|queues|Semaphore|semaphore|synchro|udp|websocket' tests/py/*.py)), \
+		$(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))))
 
 .PHONY: qemu qemu-test qemu-test-all
 
 qemu: mpy-cross
 	$(if $(QEMU_HZ_$(BOARD)),,$(error BOARD must be one of: $(QEMU_BOARDS)))
 	$(MAKE) -s -C $(MPY)/ports/qemu -j$(JOBS) BOARD=$(BOARD) BUILD=$(QEMU_BUILD) \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_full.py \
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_$(QEMU_PROFILE).py UAIO_PROFILE=$(QEMU_PROFILE) \
 		UAIO_CARGO_TARGET=$(QEMU_RUST_TARGET) UAIO_CORTEXM=1 UAIO_CORTEXM_TICK=$(QEMU_UAIO_TICK) \
 		UAIO_PROVIDE_TIME=$(QEMU_UAIO_TICK) UAIO_PORT_CFLAGS=-DCPU_FREQ_HZ=$(QEMU_HZ_$(BOARD)) \
 		UAIO_CORTEXM_HZ=$(QEMU_HZ_$(BOARD)) MICROPY_HEAP_SIZE=$(QEMU_HEAP_$(BOARD))

@@ -38,7 +38,7 @@ rp2-tree: micropython
 
 rp2: rp2-tree mpy-cross
 	$(RP2_CMAKE) -B $(RP2_UAIO_BUILD) -DUSER_C_MODULES=$(CURDIR)/port/micropython.cmake \
-		-DMICROPY_FROZEN_MANIFEST=$(CURDIR)/tests/rp2/manifest.py >/dev/null
+		-DMICROPY_FROZEN_MANIFEST=$(CURDIR)/tests/rp2/manifest.py -DUAIO_PROFILE=full >/dev/null
 	cmake --build $(RP2_UAIO_BUILD) -j$(JOBS) -- --no-print-directory -s
 	@arm-none-eabi-size $(RP2_UAIO_BUILD)/firmware.elf
 

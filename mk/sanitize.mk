@@ -84,7 +84,7 @@ unix-asan unix-ubsan: unix-%: san-lib-% mpy-cross
 		LDFLAGS_EXTRA="$(SAN_CFLAGS_$*)" \
 		BUILD=$(abspath $(BUILD)/unix-$*) PROG=micropython \
 		UAIO_LIB=$(abspath $(SAN_LIB_$*)) \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_full.py
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/profiles/manifest_full.py UAIO_PROFILE=full
 
 # The suites of `make test-py test-conformance` on each sanitized binary,
 # through its own runner script, then again with a collection before every

@@ -40,7 +40,7 @@ stm32-tree: micropython
 
 stm32: stm32-check-board stm32-tree mpy-cross
 	$(MAKE) -s -C $(MPY)/ports/stm32 -j$(JOBS) $(STM32_FLAGS) BUILD=$(STM32_UAIO_BUILD) \
-		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/stm32/manifest.py
+		USER_C_MODULES=$(CURDIR) FROZEN_MANIFEST=$(CURDIR)/tests/stm32/manifest.py UAIO_PROFILE=full
 	@arm-none-eabi-size $(STM32_UAIO_BUILD)/firmware.elf
 
 stm32-stock: stm32-check-board stm32-tree mpy-cross

@@ -72,15 +72,19 @@ if(_uaio_triple MATCHES "^xtensa-")
     endif()
 endif()
 
-# lean leaves out the C that only the 2.x layer calls; default and full are
-# the same C. A default/full manifest on a lean C module fails at import.
+# lean leaves out the C that only the 2.x layer calls; full adds the C
+# Stream (streamio.c), where lean and default use the package's Python one.
+# A default/full manifest on a lean C module fails at import.
 if(NOT UAIO_PROFILE MATCHES "^(lean|default|full)$")
     message(FATAL_ERROR "uaio: UAIO_PROFILE=${UAIO_PROFILE}: expected lean, default or full")
 endif()
+set(_uaio_defs)
+set(_uaio_streamio)
 if(UAIO_PROFILE STREQUAL "lean")
     set(_uaio_defs UAIO_PROFILE_LEAN=1)
-else()
-    set(_uaio_defs)
+elseif(UAIO_PROFILE STREQUAL "full")
+    set(_uaio_defs UAIO_STREAMIO=1)
+    set(_uaio_streamio ${UAIO_DIR}/csrc/streamio.c)
 endif()
 
 find_program(UAIO_CARGO cargo PATHS "$ENV{HOME}/.cargo/bin")
@@ -124,7 +128,7 @@ target_sources(usermod_uaio INTERFACE
     ${UAIO_DIR}/csrc/loop.c
     ${UAIO_DIR}/csrc/task.c
     ${UAIO_DIR}/csrc/sync.c
-    ${UAIO_DIR}/csrc/streamio.c
+    ${_uaio_streamio}
     # These ports have a tick and an event wait: the idle wait sleeps in it.
     ${UAIO_DIR}/csrc/port_mpevent.c
 )

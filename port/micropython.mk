@@ -15,21 +15,27 @@ UAIO_SRC := $(USERMOD_DIR)/../csrc/moduaio.c
 # release profile's "s" on thumbv6m/v7em); hosted ones keep "s".
 UAIO_OPT_LEVEL ?= $(if $(findstring -none-,$(UAIO_CARGO_TARGET)),z)
 
-SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c streamio.c)
+SRC_USERMOD_C += $(UAIO_SRC) $(addprefix $(USERMOD_DIR)/../csrc/,loop.c task.c sync.c)
 CFLAGS_USERMOD += -I$(UAIO_DIR)/include
 # uaio replaces MicroPython's own asyncio scheduler (_asyncio). Spelt as
 # ports that disable it spell it (qemu), or -Werror rejects the redefinition.
 CFLAGS_USERMOD += -DMICROPY_PY_ASYNCIO='(0)'
 
 # UAIO_PROFILE=lean|default|full: as the manifest's profile (port/README.md).
-# lean leaves out the C that only the 2.x layer calls; default and full are
-# the same C. A default/full manifest on a lean C module fails at import.
+# lean leaves out the C that only the 2.x layer calls; full adds the C
+# Stream (streamio.c: faster, allocation-free waits), where lean and default
+# use the package's Python one. A default/full manifest on a lean C module
+# fails at import.
 UAIO_PROFILE ?= default
 ifeq ($(filter lean default full,$(UAIO_PROFILE)),)
 $(error uaio: UAIO_PROFILE=$(UAIO_PROFILE): expected lean, default or full)
 endif
 ifeq ($(UAIO_PROFILE),lean)
 CFLAGS_USERMOD += -DUAIO_PROFILE_LEAN=1
+endif
+ifeq ($(UAIO_PROFILE),full)
+SRC_USERMOD_C += $(USERMOD_DIR)/../csrc/streamio.c
+CFLAGS_USERMOD += -DUAIO_STREAMIO=1
 endif
 
 # Cortex-M ports without a clock or event wait (qemu): UAIO_CORTEXM=1 with

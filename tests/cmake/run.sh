@@ -60,14 +60,16 @@ configure micropython riscv32imc-unknown-none-elf -DIDF_TARGET=esp32c3 \
 	-DMICROPY_USERMOD_CMAKE="$MPY/py/usermod.cmake"
 
 # UAIO_PROFILE: lean adds UAIO_PROFILE_LEAN=1 (also from the environment,
-# as make passes it on); anything but lean, default, full is refused.
+# as make passes it on); full the C Stream (streamio.c, UAIO_STREAMIO=1);
+# anything but lean, default, full is refused.
 configure lean thumbv6m-none-eabi -DPICO_PLATFORM=rp2040 -DUAIO_PROFILE=lean \
 	"-DEXPECT_DEFS=MICROPY_PY_ASYNCIO=(0);UAIO_MPEVENT=1;UAIO_PROFILE_LEAN=1"
 export UAIO_PROFILE=lean
 configure leanenv thumbv6m-none-eabi -DPICO_PLATFORM=rp2040 \
 	"-DEXPECT_DEFS=MICROPY_PY_ASYNCIO=(0);UAIO_MPEVENT=1;UAIO_PROFILE_LEAN=1"
 unset UAIO_PROFILE
-configure full thumbv6m-none-eabi -DPICO_PLATFORM=rp2040 -DUAIO_PROFILE=full
+configure full thumbv6m-none-eabi -DPICO_PLATFORM=rp2040 -DUAIO_PROFILE=full -DEXPECT_STREAMIO=ON \
+	"-DEXPECT_DEFS=MICROPY_PY_ASYNCIO=(0);UAIO_MPEVENT=1;UAIO_STREAMIO=1"
 refuse badprofile "uaio: UAIO_PROFILE=tiny: expected lean, default or full" -DPICO_PLATFORM=rp2040 -DUAIO_PROFILE=tiny
 refuse unknown "uaio: no Rust target known for IDF_TARGET=esp32p9. Set UAIO_CARGO_TARGET" -DIDF_TARGET=esp32p9
 refuse noplatform "uaio: neither IDF_TARGET (esp32) nor PICO_PLATFORM (rp2) is set"

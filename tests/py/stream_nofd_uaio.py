@@ -5,11 +5,11 @@
 # readline/readexactly/read() of a text stream give str (stock: bytes, or
 # TypeError); readinto() answering None waits again (stock returns None);
 # write() on a busy device buffers it all (stock writes at once); write()
-# while a write is in flight queues behind it (stock can lose it);
+# while a write is in flight waits behind it (stock can lose it);
 # a cancel ends an awrite() (write() then goes at once again); the error
-# paths of the slow path; no allocation on the RingIO paths.
+# paths of the slow path (no allocation on the RingIO paths:
+# heaplock_stream_nofd.py).
 import io
-import micropython
 import time
 import uasyncio as asyncio
 from uasyncio.core import IORead, IOWrite
@@ -126,7 +126,7 @@ async def main():
     buf = bytearray(2)
     print(" readinto", await asyncio.StreamReader(nd).readinto(buf), buf, "calls", nd.calls)
 
-    print("write() while an awrite() is in flight queues behind it")
+    print("write() while an awrite() is in flight waits behind it")
     d = Dev()
     w = asyncio.StreamWriter(d, {})
     t = asyncio.create_task(awrite(w, b"abc"))
@@ -172,21 +172,6 @@ async def main():
         w.write(b"x")  # the failed awrite is not in flight: tried at once
     except OSError as e:
         print(" write() tried at once:", e)
-
-    print("RingIO: write, drain, readinto allocate nothing")
-    rb = micropython.RingIO(16)
-    s = asyncio.Stream(rb)
-    buf = bytearray(2)
-    got = []
-    micropython.heap_lock()
-    try:
-        for _ in range(3):
-            s.write(b"xy")
-            await s.drain()
-            got.append(await s.readinto(buf))
-    finally:
-        micropython.heap_unlock()
-    print(" ", got, buf)
 
 
 asyncio.run(main())

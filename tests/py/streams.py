@@ -209,7 +209,7 @@ async def main():
     await writer.aclose()
 
     # The default backlog is 10: ten connections made while the server's task
-    # cannot run all complete (Linux queues backlog + 1 before any accept).
+    # cannot run all complete (Linux holds backlog + 1 before any accept).
     import select
     import socket
 
