@@ -73,11 +73,8 @@ pub unsafe extern "C" fn uaio_io_init(
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
-    // Free slots and empty hash buckets, whatever the storage held.
-    for i in 0..cap as usize {
-        // SAFETY: `slots` is valid for `cap` elements by contract.
-        unsafe { slots.add(i).write(IoSlot::default()) };
-    }
+    // SAFETY: `slots` is valid for `cap` elements by contract.
+    unsafe { clear(slots, cap) };
     // SAFETY: checked non-NULL; valid by contract.
     unsafe {
         put(
@@ -181,11 +178,22 @@ pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
     super::wait::close_event_queue(r.epfd);
     r.epfd = -1;
     r.core = Registry::new();
-    // SAFETY: storage given at init/move, valid by contract.
-    if let Some(slots) = unsafe { slice_mut(r.slots, r.cap) } {
-        slots.fill(IoSlot::default());
-    }
+    // SAFETY: storage given at init/move, valid by contract (NULL only
+    // with no slots).
+    unsafe { clear(r.slots, r.cap) };
     UAIO_OK
+}
+
+/// Free slots and empty hash buckets in `cap` slots at `slots`, whatever
+/// they held (init and deinit share it).
+///
+/// # Safety
+/// `slots` is valid for writes of `cap` elements.
+unsafe fn clear(slots: *mut IoSlot, cap: u32) {
+    for i in 0..cap as usize {
+        // SAFETY: by contract.
+        unsafe { slots.add(i).write(IoSlot::FREE) };
+    }
 }
 
 /// Number of registered objects (0 for NULL).
