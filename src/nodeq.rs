@@ -75,7 +75,9 @@ pub enum NodeError {
     BadDeadline,
 }
 
-/// The queue: its root, its earliest item and how many it holds.
+/// The queue: its root, its earliest item and how many it holds. `repr(C)`:
+/// the C API's `uaio_nodeq` begins with these fields and is used in place.
+#[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeQueue<I> {
     /// The treap's root.
@@ -224,9 +226,9 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         }
         // Unqueued links are the caller's; none keep other items alive.
         n.set_key(x, n.key(x) & !QUEUED);
-        for l in [Link::Left, Link::Right, Link::Parent] {
-            n.set_link(x, l, N::NONE);
-        }
+        n.set_link(x, Link::Left, N::NONE);
+        n.set_link(x, Link::Right, N::NONE);
+        n.set_link(x, Link::Parent, N::NONE);
         self.len -= 1;
     }
 

@@ -37,21 +37,30 @@ pub(super) fn code(e: IoError) -> i32 {
     }
 }
 
-/// The registry, its slots and its pollfd scratch (empty when NULL).
+/// The registry and its slots.
 ///
 /// # Safety
 /// `r` is NULL or an initialised registry whose storage is still valid.
-pub(super) unsafe fn parts<'a>(
-    r: *mut uaio_io,
-) -> Option<(&'a mut Registry, &'a mut [IoSlot], &'a mut [uaio_pollfd])> {
+pub(super) unsafe fn parts<'a>(r: *mut uaio_io) -> Option<(&'a mut Registry, &'a mut [IoSlot])> {
     // SAFETY: by contract.
     let r = unsafe { r.as_mut() }?;
     // SAFETY: storage given at init/move, valid by contract.
     let slots = unsafe { slice_mut(r.slots, r.cap) }?;
-    let n = if r.pollfds.is_null() { 0 } else { r.cap };
+    Some((&mut r.core, slots))
+}
+
+/// The registry's pollfd scratch (empty when NULL): only the host's wait
+/// uses it.
+///
+/// # Safety
+/// `r` is an initialised registry whose storage is still valid.
+#[cfg(unix)]
+pub(super) unsafe fn pollfds<'a>(r: *mut uaio_io) -> Option<&'a mut [uaio_pollfd]> {
+    // SAFETY: by contract.
+    let (p, cap) = unsafe { ((*r).pollfds, (*r).cap) };
+    let n = if p.is_null() { 0 } else { cap };
     // SAFETY: as above; NULL means no host wait for fds.
-    let fds = unsafe { slice_mut(r.pollfds, n) }?;
-    Some((&mut r.core, slots, fds))
+    unsafe { slice_mut(p, n) }
 }
 
 /// Makes `r` an empty registry over `cap` slots and, where the host wait is
@@ -109,7 +118,7 @@ pub unsafe extern "C" fn uaio_io_arm(
     token: u64,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     match core.arm(slots, handle, fd, dir, token) {
@@ -131,7 +140,7 @@ pub unsafe extern "C" fn uaio_io_disarm(
     out_token: *mut u64,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     // SAFETY: NULL or valid by contract.
@@ -150,7 +159,7 @@ pub unsafe extern "C" fn uaio_io_take_ready(
     out_events: *mut u32,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     let Some(ready) = core.take_ready(slots) else {
@@ -234,7 +243,7 @@ pub unsafe extern "C" fn uaio_io_move(
         return UAIO_EINVAL;
     }
     // SAFETY: by contract.
-    let Some((core, old, _)) = (unsafe { parts(r) }) else {
+    let Some((core, old)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     // SAFETY: by contract; does not overlap `old`.

@@ -6,6 +6,8 @@
 //! (bare metal) the sleep is the port hook `idle_wait`. Hooks are C
 //! functions that must return normally: a MicroPython port wraps anything
 //! that may raise in `nlr_push` and returns a status instead.
+#[cfg(unix)]
+use super::io::pollfds;
 use super::io::{parts, uaio_io, uaio_pollfd};
 use super::UAIO_EINVAL;
 use crate::poll::{IoSlot, Registry, ERROR, FDS};
@@ -36,8 +38,15 @@ pub unsafe extern "C" fn uaio_io_wait(
     }
     // SAFETY: checked non-NULL; initialised by contract.
     let mut epfd = unsafe { (*r).epfd };
+    #[cfg(unix)]
+    // SAFETY: checked non-NULL; initialised by contract.
+    let Some(fds) = (unsafe { pollfds(r) }) else {
+        return UAIO_EINVAL;
+    };
+    #[cfg(not(unix))]
+    let fds: &mut [uaio_pollfd] = &mut [];
     // SAFETY: by contract.
-    let Some((core, slots, fds)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     // SAFETY: by contract.
