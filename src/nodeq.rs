@@ -124,11 +124,14 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         n.set_key(x, at << TAG_BITS | QUEUED | (key & CALLER_BITS));
         n.set_link(x, Link::Left, N::NONE);
         n.set_link(x, Link::Right, N::NONE);
+        // A later deadline than `at` is a key above `at`'s with every tag
+        // bit set: keys compare without their shift.
+        let last = at << TAG_BITS | (QUEUED | CALLER_BITS);
         // Down to a leaf: left of later deadlines, right of the others.
         let (mut parent, mut side, mut y) = (N::NONE, Link::Left, self.root);
         while y != N::NONE {
             parent = y;
-            side = if at < deadline(n, y) {
+            side = if n.key(y) > last {
                 Link::Left
             } else {
                 Link::Right
@@ -141,7 +144,7 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         } else {
             n.set_link(parent, side, x);
         }
-        if self.first == N::NONE || at < deadline(n, self.first) {
+        if self.first == N::NONE || n.key(self.first) > last {
             self.first = x;
         }
         // Up to its place in the priority heap.

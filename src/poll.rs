@@ -683,9 +683,9 @@ impl Registry {
         Some((s.handle, s.fd, u32::from(s.armed)))
     }
 
-    /// Copies the registry's storage into `new` (every element of it is
-    /// written). Slot indices stay valid; the hash tables are rebuilt for
-    /// the new number of buckets.
+    /// Copies the registry's storage into `new`, which must hold free
+    /// slots (as storage for [`Registry::new`]). Slot indices stay valid;
+    /// the hash tables are rebuilt for the new number of buckets.
     pub fn relocate(&self, old: &[IoSlot], new: &mut [IoSlot]) -> Result<(), IoError> {
         let hwm = self.hwm as usize;
         if new.len() < hwm || u32::try_from(new.len()).is_err() {
@@ -695,9 +695,6 @@ impl Registry {
         new.get_mut(..hwm)
             .ok_or(IoError::Invalid)?
             .copy_from_slice(src);
-        for s in new.iter_mut().skip(hwm) {
-            *s = IoSlot::FREE;
-        }
         if !(HANDLE_TABLE || FDS) {
             return Ok(());
         }

@@ -246,7 +246,15 @@ pub unsafe extern "C" fn uaio_io_move(
     let Some((core, old)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
-    // SAFETY: by contract; does not overlap `old`.
+    if slots.is_null() && cap != 0 {
+        return UAIO_EINVAL;
+    }
+    if cap < core.high_water() {
+        return UAIO_ETOOSMALL;
+    }
+    // SAFETY: by contract: valid for `cap` elements, not overlapping `old`.
+    unsafe { clear(slots, cap) };
+    // SAFETY: as above.
     let Some(new) = (unsafe { slice_mut(slots, cap) }) else {
         return UAIO_EINVAL;
     };
