@@ -341,9 +341,10 @@ impl Registry {
     /// Accounts for slot `index` changing from `before` (its `kind`) to
     /// `after`, and lists it as changed.
     fn note(&mut self, slots: &mut [IoSlot], index: u32, before: (u32, u32), after: (u32, u32)) {
-        self.armed_objects = self.armed_objects + after.1 - before.1;
-        // Only the host event queue needs the fd count and changed list.
+        // Only the host's wait needs the counts (without fds the wait asks
+        // about every armed slot) and its event queue the changed list.
         if FDS {
+            self.armed_objects = self.armed_objects + after.1 - before.1;
             self.armed_fds = self.armed_fds + after.0 - before.0;
             self.mark_changed(slots, index);
         }
@@ -380,7 +381,8 @@ impl Registry {
         }
     }
 
-    /// Number of armed objects without a file descriptor.
+    /// Number of armed objects without a file descriptor, where there are
+    /// fds ([`FDS`]); elsewhere not kept (0): every armed object is one.
     pub fn object_count(&self) -> u32 {
         self.armed_objects
     }

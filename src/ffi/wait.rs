@@ -80,7 +80,8 @@ unsafe fn poll_objects(
 ) -> u32 {
     let Some(h) = hooks else { return 0 };
     let Some(poll) = h.poll_object else { return 0 };
-    if core.object_count() == 0 {
+    // Where there are no fds, every armed slot is an object (not counted).
+    if FDS && core.object_count() == 0 {
         return 0;
     }
     let mut fired = 0;
