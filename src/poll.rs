@@ -49,7 +49,9 @@ const KERNEL_STALE: u8 = 0x80;
 /// the slots, chained through the slots (no storage of their own): objects
 /// by handle, and slots by the fd the host's event queue watches for them.
 /// So finding an object and matching an event to its waiters cost O(1)
-/// expected, however many objects wait.
+/// expected, however many objects wait. Targets without fds (bare metal)
+/// keep neither table: their wait asks about every armed object, and an
+/// object is found by a scan of the slots, at no more cost.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoSlot {

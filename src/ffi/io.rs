@@ -67,7 +67,8 @@ pub(super) unsafe fn pollfds<'a>(r: *mut uaio_io) -> Option<&'a mut [uaio_pollfd
 /// used, `cap` pollfds of scratch (`pollfds` may be NULL on targets that
 /// wait through port hooks only). Writes every slot: what the storage held
 /// does not matter. Slot `i` also holds bucket `i` of the registry's hash
-/// tables (by object and by fd), so lookups cost O(1) however many wait.
+/// tables (by object and by fd), so lookups cost O(1) however many wait
+/// (on targets with poll(2); bare metal scans the slots, as its wait does).
 ///
 /// # Safety
 /// `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid
