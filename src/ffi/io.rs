@@ -83,8 +83,6 @@ pub unsafe extern "C" fn uaio_io_init(
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
-    // SAFETY: `slots` is valid for `cap` elements by contract.
-    unsafe { clear(slots, cap) };
     // SAFETY: checked non-NULL; valid by contract.
     unsafe {
         put(
@@ -98,7 +96,9 @@ pub unsafe extern "C" fn uaio_io_init(
             },
         )
     };
-    UAIO_OK
+    // Free slots, as deinit leaves them. SAFETY: initialised just now, its
+    // storage valid by contract.
+    unsafe { uaio_io_deinit(r) }
 }
 
 /// Arms direction `dir` (`UAIO_READ` or `UAIO_WRITE`) of the object
@@ -195,7 +195,7 @@ pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
 }
 
 /// Free slots and empty hash buckets in `cap` slots at `slots`, whatever
-/// they held (init and deinit share it).
+/// they held (deinit, which init ends with, and move).
 ///
 /// # Safety
 /// `slots` is valid for writes of `cap` elements.
