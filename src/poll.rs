@@ -438,7 +438,10 @@ impl Registry {
             return Err(IoError::Busy);
         }
         let before = kind(s);
-        s.fd = if FDS { fd } else { -1 };
+        // Without fds every slot keeps fd -1 (the object is polled by hook).
+        if FDS {
+            s.fd = fd;
+        }
         s.armed |= dir as u8;
         if dir == READ {
             s.read_token = token;
@@ -760,7 +763,6 @@ impl Registry {
         // listed as changed: those stay.
         let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
         s.handle = handle;
-        s.fd = -1;
         s.next = NONE;
         if HANDLE_TABLE {
             chain_insert(slots, Table::Handle, handle, index);
@@ -786,7 +788,6 @@ impl Registry {
         s.handle = 0;
         s.read_token = 0;
         s.write_token = 0;
-        s.fd = -1;
         s.next = self.free;
         self.free = index;
         self.len -= 1;
