@@ -110,6 +110,10 @@ lint:
 
 test-rust:
 	cargo test --quiet --all-targets
+	# The I/O registry as bare metal builds it (objects found by a scan),
+	# under the host's registry tests.
+	RUSTFLAGS="--cfg uaio_handle_scan" cargo test --quiet --target-dir target/handle-scan \
+		--lib --test io_model --test io_epoll --test ffi_fuzz
 
 # The core must build for bare metal with no std leaking in.
 test-embedded:

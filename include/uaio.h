@@ -92,7 +92,9 @@ typedef struct {
 // the slots, chained through the slots (no storage of their own): objects
 // by handle, and slots by the fd the host's event queue watches for them.
 // So finding an object and matching an event to its waiters cost O(1)
-// expected, however many objects wait.
+// expected, however many objects wait. Targets without fds (bare metal)
+// keep neither table: their wait asks about every armed object, and an
+// object is found by a scan of the slots, at no more cost.
 typedef struct {
   uint64_t handle;
   uint64_t read_token;
@@ -285,7 +287,8 @@ int32_t uaio_time_to_ticks(uint64_t time,
 // used, `cap` pollfds of scratch (`pollfds` may be NULL on targets that
 // wait through port hooks only). Writes every slot: what the storage held
 // does not matter. Slot `i` also holds bucket `i` of the registry's hash
-// tables (by object and by fd), so lookups cost O(1) however many wait.
+// tables (by object and by fd), so lookups cost O(1) however many wait
+// (on targets with poll(2); bare metal scans the slots, as its wait does).
 //
 // # Safety
 // `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid

@@ -75,7 +75,9 @@ pub enum NodeError {
     BadDeadline,
 }
 
-/// The queue: its root, its earliest item and how many it holds.
+/// The queue: its root, its earliest item and how many it holds. `repr(C)`:
+/// the C API's `uaio_nodeq` begins with these fields and is used in place.
+#[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeQueue<I> {
     /// The treap's root.
@@ -122,11 +124,14 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         n.set_key(x, at << TAG_BITS | QUEUED | (key & CALLER_BITS));
         n.set_link(x, Link::Left, N::NONE);
         n.set_link(x, Link::Right, N::NONE);
+        // A later deadline than `at` is a key above `at`'s with every tag
+        // bit set: keys compare without their shift.
+        let last = at << TAG_BITS | (QUEUED | CALLER_BITS);
         // Down to a leaf: left of later deadlines, right of the others.
         let (mut parent, mut side, mut y) = (N::NONE, Link::Left, self.root);
         while y != N::NONE {
             parent = y;
-            side = if at < deadline(n, y) {
+            side = if n.key(y) > last {
                 Link::Left
             } else {
                 Link::Right
@@ -139,7 +144,7 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         } else {
             n.set_link(parent, side, x);
         }
-        if self.first == N::NONE || at < deadline(n, self.first) {
+        if self.first == N::NONE || n.key(self.first) > last {
             self.first = x;
         }
         // Up to its place in the priority heap.
@@ -224,9 +229,9 @@ impl<I: Copy + PartialEq> NodeQueue<I> {
         }
         // Unqueued links are the caller's; none keep other items alive.
         n.set_key(x, n.key(x) & !QUEUED);
-        for l in [Link::Left, Link::Right, Link::Parent] {
-            n.set_link(x, l, N::NONE);
-        }
+        n.set_link(x, Link::Left, N::NONE);
+        n.set_link(x, Link::Right, N::NONE);
+        n.set_link(x, Link::Parent, N::NONE);
         self.len -= 1;
     }
 

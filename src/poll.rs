@@ -15,8 +15,9 @@
 //! through the port's `poll_object` hook (an fd given is ignored, as stock
 //! MicroPython's `select.poll` ignores `MP_STREAM_GET_FILENO` there), and
 //! the fd bookkeeping (the fd table, the host event queue's state, the
-//! changed list) is compiled out (see [`FDS`]). The slot layout stays the
-//! same on every target.
+//! changed list) is compiled out (see [`FDS`]), and so is the handle table:
+//! objects are found by a scan of the slots there (see [`HANDLE_TABLE`]).
+//! The slot layout stays the same on every target.
 
 /// Readable (also the event bit reported for it).
 pub const READ: u32 = 1;
@@ -29,6 +30,14 @@ pub const ERROR: u32 = 4;
 /// below is left out by the compiler (`if FDS` on a constant).
 pub const FDS: bool = cfg!(unix);
 
+/// Whether objects are found through the handle hash table. Where there are
+/// no fds the wait asks the port's hook about every armed object, so a scan
+/// of the slots costs no more than the wait that follows it, and the
+/// table's upkeep (inserts, removals, the rebuild on a move) is left out.
+/// `--cfg uaio_handle_scan` scans on any target: the host's tests run so
+/// too (`make test-rust`).
+const HANDLE_TABLE: bool = FDS && !cfg!(uaio_handle_scan);
+
 const NONE: u32 = u32::MAX;
 /// In `kernel_dirs`: the registration is not to be trusted until the wait
 /// has checked it with the kernel (see [`Registry::kernel_stale`]).
@@ -40,7 +49,9 @@ const KERNEL_STALE: u8 = 0x80;
 /// the slots, chained through the slots (no storage of their own): objects
 /// by handle, and slots by the fd the host's event queue watches for them.
 /// So finding an object and matching an event to its waiters cost O(1)
-/// expected, however many objects wait.
+/// expected, however many objects wait. Targets without fds (bare metal)
+/// keep neither table: their wait asks about every armed object, and an
+/// object is found by a scan of the slots, at no more cost.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IoSlot {
@@ -83,29 +94,35 @@ pub struct IoSlot {
     direct_waits: u8,
 }
 
-impl Default for IoSlot {
+impl IoSlot {
     /// A free slot and two empty buckets: what storage must hold before
-    /// first use (`uaio_io_init` writes it).
+    /// first use (`uaio_io_init` writes it). A constant, so that filling
+    /// storage with it stores immediates (no slot built on the stack).
+    pub(crate) const FREE: IoSlot = IoSlot {
+        handle: 0,
+        read_token: 0,
+        write_token: 0,
+        fd: -1,
+        kernel_fd: -1,
+        next: NONE,
+        changed_next: NONE,
+        handle_next: 0,
+        fd_next: 0,
+        handle_bucket: 0,
+        fd_bucket: 0,
+        armed: 0,
+        ready: 0,
+        in_ready: 0,
+        kernel_dirs: 0,
+        in_changed: 0,
+        direct_waits: 0,
+    };
+}
+
+impl Default for IoSlot {
+    /// [`IoSlot::FREE`].
     fn default() -> Self {
-        IoSlot {
-            handle: 0,
-            read_token: 0,
-            write_token: 0,
-            fd: -1,
-            kernel_fd: -1,
-            next: NONE,
-            changed_next: NONE,
-            handle_next: 0,
-            fd_next: 0,
-            handle_bucket: 0,
-            fd_bucket: 0,
-            armed: 0,
-            ready: 0,
-            in_ready: 0,
-            kernel_dirs: 0,
-            in_changed: 0,
-            direct_waits: 0,
-        }
+        Self::FREE
     }
 }
 
@@ -326,9 +343,10 @@ impl Registry {
     /// Accounts for slot `index` changing from `before` (its `kind`) to
     /// `after`, and lists it as changed.
     fn note(&mut self, slots: &mut [IoSlot], index: u32, before: (u32, u32), after: (u32, u32)) {
-        self.armed_objects = self.armed_objects + after.1 - before.1;
-        // Only the host event queue needs the fd count and changed list.
+        // Only the host's wait needs the counts (without fds the wait asks
+        // about every armed slot) and its event queue the changed list.
         if FDS {
+            self.armed_objects = self.armed_objects + after.1 - before.1;
             self.armed_fds = self.armed_fds + after.0 - before.0;
             self.mark_changed(slots, index);
         }
@@ -365,7 +383,8 @@ impl Registry {
         }
     }
 
-    /// Number of armed objects without a file descriptor.
+    /// Number of armed objects without a file descriptor, where there are
+    /// fds ([`FDS`]); elsewhere not kept (0): every armed object is one.
     pub fn object_count(&self) -> u32 {
         self.armed_objects
     }
@@ -419,7 +438,10 @@ impl Registry {
             return Err(IoError::Busy);
         }
         let before = kind(s);
-        s.fd = if FDS { fd } else { -1 };
+        // Without fds every slot keeps fd -1 (the object is polled by hook).
+        if FDS {
+            s.fd = fd;
+        }
         s.armed |= dir as u8;
         if dir == READ {
             s.read_token = token;
@@ -522,7 +544,8 @@ impl Registry {
             self.ready_tail = index;
         }
         self.note(slots, index, before, after);
-        fire.count_ones()
+        // READ and WRITE: two bits (no popcount needed).
+        u32::from(fire & 1) + u32::from(fire >> 1)
     }
 
     /// Takes one fired wait, oldest object first (READ before WRITE).
@@ -531,14 +554,15 @@ impl Registry {
             let index = self.ready_head;
             let s = slots.get_mut(index as usize)?;
             let fired = u32::from(s.ready);
-            // A direction disarmed after firing left nothing to take.
-            let dir = [READ, WRITE].into_iter().find(|d| fired & d != 0);
-            let token = match dir {
-                Some(READ) => s.read_token,
-                _ => s.write_token,
+            let (dir, token) = if fired & READ != 0 {
+                (READ, s.read_token)
+            } else {
+                (WRITE, s.write_token)
             };
-            if let Some(d) = dir {
-                s.ready &= !((d | d << 2) as u8);
+            // A direction disarmed after firing left nothing to take.
+            let took = fired & dir != 0;
+            if took {
+                s.ready &= !((dir | dir << 2) as u8);
             }
             if u32::from(s.ready) & (READ | WRITE) == 0 {
                 s.ready = 0;
@@ -549,11 +573,11 @@ impl Registry {
                 }
                 self.release_if_idle(slots, index);
             }
-            if let Some(d) = dir {
-                let err = if fired & (d << 2) != 0 { ERROR } else { 0 };
+            if took {
+                let err = if fired & (dir << 2) != 0 { ERROR } else { 0 };
                 return Some(Ready {
                     token,
-                    events: d | err,
+                    events: dir | err,
                 });
             }
         }
@@ -666,9 +690,9 @@ impl Registry {
         Some((s.handle, s.fd, u32::from(s.armed)))
     }
 
-    /// Copies the registry's storage into `new` (every element of it is
-    /// written). Slot indices stay valid; the hash tables are rebuilt for
-    /// the new number of buckets.
+    /// Copies the registry's storage into `new`, which must hold free
+    /// slots (as storage for [`Registry::new`]). Slot indices stay valid;
+    /// the hash tables are rebuilt for the new number of buckets.
     pub fn relocate(&self, old: &[IoSlot], new: &mut [IoSlot]) -> Result<(), IoError> {
         let hwm = self.hwm as usize;
         if new.len() < hwm || u32::try_from(new.len()).is_err() {
@@ -678,18 +702,18 @@ impl Registry {
         new.get_mut(..hwm)
             .ok_or(IoError::Invalid)?
             .copy_from_slice(src);
+        if !(HANDLE_TABLE || FDS) {
+            return Ok(());
+        }
         for s in new.iter_mut() {
             s.handle_bucket = 0;
             s.fd_bucket = 0;
-        }
-        for s in new.iter_mut().skip(hwm) {
-            *s = IoSlot::default();
         }
         for i in 0..self.hwm {
             let Some(s) = new.get(i as usize).copied() else {
                 continue;
             };
-            if in_use(&s) {
+            if HANDLE_TABLE && in_use(&s) {
                 chain_insert(new, Table::Handle, s.handle, i);
             }
             if FDS && s.kernel_fd >= 0 {
@@ -700,6 +724,12 @@ impl Registry {
     }
 
     fn find(&self, slots: &[IoSlot], handle: u64) -> Option<u32> {
+        if !HANDLE_TABLE {
+            // Freed slots are not in use, whatever handle they held.
+            let used = slots.get(..self.hwm as usize)?;
+            let i = used.iter().position(|s| s.handle == handle && in_use(s))?;
+            return Some(i as u32);
+        }
         chain(slots, Table::Handle, handle)
             .find(|&i| slots.get(i as usize).is_some_and(|s| s.handle == handle))
     }
@@ -717,10 +747,14 @@ impl Registry {
             }
             // A slot never used: nothing of its own to keep but its buckets.
             let s = slots.get_mut(self.hwm as usize).ok_or(IoError::Full)?;
-            *s = IoSlot {
-                handle_bucket: s.handle_bucket,
-                fd_bucket: s.fd_bucket,
-                ..IoSlot::default()
+            *s = if HANDLE_TABLE || FDS {
+                IoSlot {
+                    handle_bucket: s.handle_bucket,
+                    fd_bucket: s.fd_bucket,
+                    ..IoSlot::FREE
+                }
+            } else {
+                IoSlot::FREE
             };
             self.hwm += 1;
             self.hwm - 1
@@ -729,9 +763,10 @@ impl Registry {
         // listed as changed: those stay.
         let s = slots.get_mut(index as usize).ok_or(IoError::Full)?;
         s.handle = handle;
-        s.fd = -1;
         s.next = NONE;
-        chain_insert(slots, Table::Handle, handle, index);
+        if HANDLE_TABLE {
+            chain_insert(slots, Table::Handle, handle, index);
+        }
         self.len += 1;
         Ok(index)
     }
@@ -744,14 +779,15 @@ impl Registry {
         if in_use(s) {
             return;
         }
-        chain_remove(slots, Table::Handle, s.handle, index);
+        if HANDLE_TABLE {
+            chain_remove(slots, Table::Handle, s.handle, index);
+        }
         let Some(s) = slots.get_mut(index as usize) else {
             return;
         };
         s.handle = 0;
         s.read_token = 0;
         s.write_token = 0;
-        s.fd = -1;
         s.next = self.free;
         self.free = index;
         self.len -= 1;

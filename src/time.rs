@@ -14,12 +14,20 @@ pub enum TimeError {
 }
 
 /// Mask of a counter that wraps at `2^bits`, or `None` for a bad period.
+#[inline(always)]
 pub fn period_mask(bits: u32) -> Result<u64, TimeError> {
-    match bits {
-        1..=63 => Ok((1u64 << bits) - 1),
-        64 => Ok(u64::MAX),
-        _ => Err(TimeError::BadPeriod),
+    if !(1..=64).contains(&bits) {
+        return Err(TimeError::BadPeriod);
     }
+    // In 32-bit halves: a 64-bit shift by a variable is a library call on
+    // 32-bit targets.
+    let low = u32::MAX >> (32 - bits.min(32));
+    let high = if bits > 32 {
+        u32::MAX >> (64 - bits)
+    } else {
+        0
+    };
+    Ok(u64::from(high) << 32 | u64::from(low))
 }
 
 /// Extends a counter that wraps at `2^bits` into monotonic `u64` time.

@@ -37,28 +37,38 @@ pub(super) fn code(e: IoError) -> i32 {
     }
 }
 
-/// The registry, its slots and its pollfd scratch (empty when NULL).
+/// The registry and its slots.
 ///
 /// # Safety
 /// `r` is NULL or an initialised registry whose storage is still valid.
-pub(super) unsafe fn parts<'a>(
-    r: *mut uaio_io,
-) -> Option<(&'a mut Registry, &'a mut [IoSlot], &'a mut [uaio_pollfd])> {
+pub(super) unsafe fn parts<'a>(r: *mut uaio_io) -> Option<(&'a mut Registry, &'a mut [IoSlot])> {
     // SAFETY: by contract.
     let r = unsafe { r.as_mut() }?;
     // SAFETY: storage given at init/move, valid by contract.
     let slots = unsafe { slice_mut(r.slots, r.cap) }?;
-    let n = if r.pollfds.is_null() { 0 } else { r.cap };
+    Some((&mut r.core, slots))
+}
+
+/// The registry's pollfd scratch (empty when NULL): only the host's wait
+/// uses it.
+///
+/// # Safety
+/// `r` is an initialised registry whose storage is still valid.
+#[cfg(unix)]
+pub(super) unsafe fn pollfds<'a>(r: *mut uaio_io) -> Option<&'a mut [uaio_pollfd]> {
+    // SAFETY: by contract.
+    let (p, cap) = unsafe { ((*r).pollfds, (*r).cap) };
+    let n = if p.is_null() { 0 } else { cap };
     // SAFETY: as above; NULL means no host wait for fds.
-    let fds = unsafe { slice_mut(r.pollfds, n) }?;
-    Some((&mut r.core, slots, fds))
+    unsafe { slice_mut(p, n) }
 }
 
 /// Makes `r` an empty registry over `cap` slots and, where the host wait is
 /// used, `cap` pollfds of scratch (`pollfds` may be NULL on targets that
 /// wait through port hooks only). Writes every slot: what the storage held
 /// does not matter. Slot `i` also holds bucket `i` of the registry's hash
-/// tables (by object and by fd), so lookups cost O(1) however many wait.
+/// tables (by object and by fd), so lookups cost O(1) however many wait
+/// (on targets with poll(2); bare metal scans the slots, as its wait does).
 ///
 /// # Safety
 /// `r` is NULL or valid for writes; `slots` / `pollfds` are NULL or valid
@@ -73,11 +83,6 @@ pub unsafe extern "C" fn uaio_io_init(
     if r.is_null() || (slots.is_null() && cap != 0) || cap == u32::MAX {
         return UAIO_EINVAL;
     }
-    // Free slots and empty hash buckets, whatever the storage held.
-    for i in 0..cap as usize {
-        // SAFETY: `slots` is valid for `cap` elements by contract.
-        unsafe { slots.add(i).write(IoSlot::default()) };
-    }
     // SAFETY: checked non-NULL; valid by contract.
     unsafe {
         put(
@@ -91,7 +96,9 @@ pub unsafe extern "C" fn uaio_io_init(
             },
         )
     };
-    UAIO_OK
+    // Free slots, as deinit leaves them. SAFETY: initialised just now, its
+    // storage valid by contract.
+    unsafe { uaio_io_deinit(r) }
 }
 
 /// Arms direction `dir` (`UAIO_READ` or `UAIO_WRITE`) of the object
@@ -112,7 +119,7 @@ pub unsafe extern "C" fn uaio_io_arm(
     token: u64,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     match core.arm(slots, handle, fd, dir, token) {
@@ -134,7 +141,7 @@ pub unsafe extern "C" fn uaio_io_disarm(
     out_token: *mut u64,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     // SAFETY: NULL or valid by contract.
@@ -153,7 +160,7 @@ pub unsafe extern "C" fn uaio_io_take_ready(
     out_events: *mut u32,
 ) -> i32 {
     // SAFETY: by contract.
-    let Some((core, slots, _)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     let Some(ready) = core.take_ready(slots) else {
@@ -181,11 +188,22 @@ pub unsafe extern "C" fn uaio_io_deinit(r: *mut uaio_io) -> i32 {
     super::wait::close_event_queue(r.epfd);
     r.epfd = -1;
     r.core = Registry::new();
-    // SAFETY: storage given at init/move, valid by contract.
-    if let Some(slots) = unsafe { slice_mut(r.slots, r.cap) } {
-        slots.fill(IoSlot::default());
-    }
+    // SAFETY: storage given at init/move, valid by contract (NULL only
+    // with no slots).
+    unsafe { clear(r.slots, r.cap) };
     UAIO_OK
+}
+
+/// Free slots and empty hash buckets in `cap` slots at `slots`, whatever
+/// they held (deinit, which init ends with, and move).
+///
+/// # Safety
+/// `slots` is valid for writes of `cap` elements.
+unsafe fn clear(slots: *mut IoSlot, cap: u32) {
+    for i in 0..cap as usize {
+        // SAFETY: by contract.
+        unsafe { slots.add(i).write(IoSlot::FREE) };
+    }
 }
 
 /// Number of registered objects (0 for NULL).
@@ -226,10 +244,18 @@ pub unsafe extern "C" fn uaio_io_move(
         return UAIO_EINVAL;
     }
     // SAFETY: by contract.
-    let Some((core, old, _)) = (unsafe { parts(r) }) else {
+    let Some((core, old)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
-    // SAFETY: by contract; does not overlap `old`.
+    if slots.is_null() && cap != 0 {
+        return UAIO_EINVAL;
+    }
+    if cap < core.high_water() {
+        return UAIO_ETOOSMALL;
+    }
+    // SAFETY: by contract: valid for `cap` elements, not overlapping `old`.
+    unsafe { clear(slots, cap) };
+    // SAFETY: as above.
     let Some(new) = (unsafe { slice_mut(slots, cap) }) else {
         return UAIO_EINVAL;
     };

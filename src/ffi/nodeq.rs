@@ -114,7 +114,20 @@ fn status(r: Option<Result<(), NodeError>>) -> i32 {
     }
 }
 
-/// Runs `f` on the queue `q` (None for NULL), writing its state back.
+// `uaio_nodeq` begins with a `NodeQueue`'s fields, in their order: the
+// queue is worked on in place.
+const _: () = {
+    use core::mem::offset_of;
+    type Q = NodeQueue<*mut c_void>;
+    assert!(
+        offset_of!(uaio_nodeq, root) == offset_of!(Q, root)
+            && offset_of!(uaio_nodeq, first) == offset_of!(Q, first)
+            && offset_of!(uaio_nodeq, len) == offset_of!(Q, len)
+            && core::mem::size_of::<Q>() <= offset_of!(uaio_nodeq, node_offset)
+    );
+};
+
+/// Runs `f` on the queue `q` (None for NULL).
 ///
 /// # Safety
 /// `q` is NULL or initialised, and its items valid.
@@ -123,20 +136,11 @@ unsafe fn with<R>(
     f: impl FnOnce(&mut NodeQueue<*mut c_void>, &mut Items) -> R,
 ) -> Option<R> {
     // SAFETY: by contract.
-    let q = unsafe { q.as_mut() }?;
-    let mut core = NodeQueue {
-        root: q.root,
-        first: q.first,
-        len: q.len,
-    };
-    let r = f(
-        &mut core,
-        &mut Items {
-            offset: q.node_offset,
-        },
-    );
-    (q.root, q.first, q.len) = (core.root, core.first, core.len);
-    Some(r)
+    let offset = unsafe { q.as_ref() }?.node_offset;
+    // SAFETY: non-NULL and valid by contract; its first fields are a
+    // `NodeQueue`'s (asserted above), and nothing else refers to it here.
+    let core = unsafe { &mut *q.cast::<NodeQueue<*mut c_void>>() };
+    Some(f(core, &mut Items { offset }))
 }
 
 /// Makes `q` an empty queue of items with a `uaio_node` at byte

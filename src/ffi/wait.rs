@@ -6,7 +6,9 @@
 //! (bare metal) the sleep is the port hook `idle_wait`. Hooks are C
 //! functions that must return normally: a MicroPython port wraps anything
 //! that may raise in `nlr_push` and returns a status instead.
-use super::io::{parts, uaio_io, uaio_pollfd};
+use super::io::{parts, uaio_io};
+#[cfg(unix)]
+use super::io::{pollfds, uaio_pollfd};
 use super::UAIO_EINVAL;
 use crate::poll::{IoSlot, Registry, ERROR, FDS};
 #[cfg(unix)]
@@ -34,10 +36,16 @@ pub unsafe extern "C" fn uaio_io_wait(
     if r.is_null() {
         return UAIO_EINVAL;
     }
+    #[cfg(unix)]
     // SAFETY: checked non-NULL; initialised by contract.
     let mut epfd = unsafe { (*r).epfd };
+    #[cfg(unix)]
+    // SAFETY: checked non-NULL; initialised by contract.
+    let Some(fds) = (unsafe { pollfds(r) }) else {
+        return UAIO_EINVAL;
+    };
     // SAFETY: by contract.
-    let Some((core, slots, fds)) = (unsafe { parts(r) }) else {
+    let Some((core, slots)) = (unsafe { parts(r) }) else {
         return UAIO_EINVAL;
     };
     // SAFETY: by contract.
@@ -49,10 +57,17 @@ pub unsafe extern "C" fn uaio_io_wait(
     } else {
         timeout_us.max(i64::from(UAIO_WAIT_FOREVER))
     };
+    #[cfg(unix)]
     // SAFETY: hooks valid by contract.
     let result = unsafe { host_wait(core, slots, fds, &mut epfd, hooks, timeout) };
+    #[cfg(unix)]
     // SAFETY: checked non-NULL above; the borrows of `parts` have ended.
-    unsafe { (*r).epfd = epfd };
+    unsafe {
+        (*r).epfd = epfd
+    };
+    #[cfg(not(unix))]
+    // SAFETY: hooks valid by contract.
+    let result = unsafe { port_wait(core, slots, hooks, timeout) };
     match result {
         Ok(n) => fired += n,
         Err(e) => return e,
@@ -71,7 +86,8 @@ unsafe fn poll_objects(
 ) -> u32 {
     let Some(h) = hooks else { return 0 };
     let Some(poll) = h.poll_object else { return 0 };
-    if core.object_count() == 0 {
+    // Where there are no fds, every armed slot is an object (not counted).
+    if FDS && core.object_count() == 0 {
         return 0;
     }
     let mut fired = 0;
@@ -248,11 +264,9 @@ fn errno_is_eintr() -> bool {
 /// # Safety
 /// The hooks, if any, are safe to call with `ctx`.
 #[cfg(not(unix))]
-unsafe fn host_wait(
+unsafe fn port_wait(
     core: &mut Registry,
     slots: &mut [IoSlot],
-    _fds: &mut [uaio_pollfd],
-    _epfd: &mut i32,
     hooks: Option<&uaio_port_hooks>,
     timeout: i64,
 ) -> Result<u32, i32> {
