@@ -232,7 +232,9 @@ static mp_obj_t mod_failed(mp_obj_t task) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_failed_obj, mod_failed);
 
-// counts() -> (runnable, timers, I/O objects): for tests and introspection.
+#if !UAIO_PROFILE_LEAN
+// counts() -> (runnable, timers, I/O objects): for tests and introspection
+// (the tests run on default and full builds).
 static mp_obj_t mod_counts(void) {
     uaio_state_t *st = uaio_state();
     mp_obj_t items[3] = {
@@ -243,6 +245,7 @@ static mp_obj_t mod_counts(void) {
     return mp_obj_new_tuple(3, items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_counts_obj, mod_counts);
+#endif
 
 static mp_obj_t mod_sleep_ms(mp_obj_t ms) {
     return uaio_await_sleep(duration_us(ms, 1000));
@@ -368,7 +371,9 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_find_task), MP_ROM_PTR(&mod_find_task_obj) },
     #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_counts), MP_ROM_PTR(&mod_counts_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_failed), MP_ROM_PTR(&mod_failed_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep_ms), MP_ROM_PTR(&mod_sleep_ms_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&mod_sleep_obj) },

@@ -495,7 +495,9 @@ MP_DEFINE_CONST_OBJ_TYPE(
 typedef struct _uaio_tsf_t {
     mp_obj_base_t base;
     volatile int state;
+    #if TSF_HAS_FD
     int rfd, wfd;
+    #endif
 } uaio_tsf_t;
 
 static void tsf_drain(uaio_tsf_t *f) {
@@ -510,9 +512,13 @@ static void tsf_drain(uaio_tsf_t *f) {
 
 static mp_obj_t tsf_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 0, 0, false);
+    #if TSF_HAS_FD
     uaio_tsf_t *f = mp_obj_malloc_with_finaliser(uaio_tsf_t, type);
-    f->state = 0;
     f->rfd = f->wfd = -1;
+    #else
+    uaio_tsf_t *f = mp_obj_malloc(uaio_tsf_t, type);
+    #endif
+    f->state = 0;
     #if defined(__linux__)
     f->rfd = f->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     #elif TSF_HAS_FD
@@ -565,29 +571,31 @@ static mp_obj_t tsf_iternext(mp_obj_t self_in) {
     return mp_const_false;
 }
 
+#if TSF_HAS_FD
 static mp_obj_t tsf_del(mp_obj_t self_in) {
     uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
-    #if TSF_HAS_FD
     if (f->wfd >= 0 && f->wfd != f->rfd) {
         close(f->wfd);
     }
     if (f->rfd >= 0) {
         close(f->rfd);
     }
-    #endif
     f->rfd = f->wfd = -1;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(tsf_del_obj, tsf_del);
+#endif
 
 static mp_uint_t tsf_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
     if (request == MP_STREAM_POLL) {
         return f->state ? (arg & MP_STREAM_POLL_RD) : 0;
     }
+    #if TSF_HAS_FD
     if (request == MP_STREAM_GET_FILENO && f->rfd >= 0) {
         return f->rfd;
     }
+    #endif
     *errcode = MP_EINVAL;
     return MP_STREAM_ERROR;
 }
@@ -598,7 +606,9 @@ static const mp_rom_map_elem_t tsf_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&tsf_set_obj) },
     { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&tsf_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait), MP_ROM_PTR(&tsf_wait_obj) },
+    #if TSF_HAS_FD
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&tsf_del_obj) },
+    #endif
 };
 static MP_DEFINE_CONST_DICT(tsf_locals, tsf_locals_table);
 
