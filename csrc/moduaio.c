@@ -264,15 +264,23 @@ static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 
-// io_park(obj, dir): parks the current task until `obj` is ready for `dir`
-// (stock's _io_queue.queue_read/queue_write; the task then yields).
-static mp_obj_t mod_io_park(mp_obj_t obj, mp_obj_t dir_in) {
-    uint32_t dir = uaio_io_dir(dir_in);
+// queue_read(obj) / queue_write(obj): park the current task until `obj` is
+// ready (the module is stock's core._io_queue; the task then yields).
+static mp_obj_t io_park(mp_obj_t obj, uint32_t dir) {
     uaio_state_t *st = uaio_state();
     uaio_io_park(st, obj, dir, uaio_cur_task(st, "I/O wait"));
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_park_obj, mod_io_park);
+
+static mp_obj_t mod_queue_read(mp_obj_t obj) {
+    return io_park(obj, UAIO_READ);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_queue_read_obj, mod_queue_read);
+
+static mp_obj_t mod_queue_write(mp_obj_t obj) {
+    return io_park(obj, UAIO_WRITE);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_queue_write_obj, mod_queue_write);
 
 // io_close(obj): `obj` is being closed: tasks waiting on it get OSError(EBADF)
 // (with an epoll set, the kernel would forget a closed fd silently).
@@ -378,7 +386,8 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_sleep_ms), MP_ROM_PTR(&mod_sleep_ms_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&mod_sleep_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_wait), MP_ROM_PTR(&mod_io_wait_obj) },
-    { MP_ROM_QSTR(MP_QSTR_io_park), MP_ROM_PTR(&mod_io_park_obj) },
+    { MP_ROM_QSTR(MP_QSTR_queue_read), MP_ROM_PTR(&mod_queue_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_queue_write), MP_ROM_PTR(&mod_queue_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_close), MP_ROM_PTR(&mod_io_close_obj) },

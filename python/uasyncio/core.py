@@ -163,18 +163,11 @@ class Loop:
         self.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": task.data, "future": task})
 
 
-class _IOQueue:
-    # Stock's internal I/O queue, as libraries use it (micropython-lib's
-    # aioespnow): `yield core._io_queue.queue_read(s)` parks the task until
-    # `s` is readable (a task that yields after parking itself stays parked).
-    def queue_read(self, s):
-        _uaio.io_park(s, _uaio.READ)
-
-    def queue_write(self, s):
-        _uaio.io_park(s, _uaio.WRITE)
-
-
-_io_queue = _IOQueue()
+# Stock's internal I/O queue, as libraries use it (micropython-lib's
+# aioespnow): `yield core._io_queue.queue_read(s)` parks the task until `s`
+# is readable (a task that yields after parking itself stays parked). The C
+# module has queue_read(s) and queue_write(s).
+_io_queue = _uaio
 
 
 def __getattr__(attr):
