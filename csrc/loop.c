@@ -369,7 +369,8 @@ static bool is_exception(mp_obj_t exc) {
     return mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_Exception));
 }
 
-static void call_loop(uaio_state_t *st, qstr name, size_t n, const mp_obj_t *args) {
+// Rare paths only: not inlined into the loop.
+static MP_NOINLINE void call_loop(uaio_state_t *st, qstr name, size_t n, const mp_obj_t *args) {
     mp_obj_t dest[2 + 2];
     mp_load_method(st->loop, name, dest);
     memcpy(dest + 2, args, n * sizeof(mp_obj_t));

@@ -266,7 +266,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 
 // queue_read(obj) / queue_write(obj): park the current task until `obj` is
 // ready (the module is stock's core._io_queue; the task then yields).
-static mp_obj_t io_park(mp_obj_t obj, uint32_t dir) {
+static MP_NOINLINE mp_obj_t io_park(mp_obj_t obj, uint32_t dir) {
     uaio_state_t *st = uaio_state();
     uaio_io_park(st, obj, dir, uaio_cur_task(st, "I/O wait"));
     return mp_const_none;

@@ -80,22 +80,18 @@ static mp_obj_t waitq_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     return MP_OBJ_FROM_PTR(q);
 }
 
+// bool(q): somebody waits.
 static mp_obj_t waitq_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
     if (op == MP_UNARY_OP_BOOL) {
         return mp_obj_new_bool(q->head != NULL);
     }
-    if (op == MP_UNARY_OP_LEN) {
-        mp_int_t n = 0;
-        for (uaio_task_t *t = q->head; t; t = t->node.left) {
-            ++n;
-        }
-        return MP_OBJ_NEW_SMALL_INT(n);
-    }
     return MP_OBJ_NULL;
 }
 
-// push(task): park `task` here (the current task parks with park(q)).
+#if !UAIO_PROFILE_LEAN
+// push(task): park `task` here (the current task parks with park(q); 2.x's
+// add_reader parks another).
 static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
     uaio_task_t *t = uaio_to_task(task_in);
     if (t->flags & (TASK_SLEEPING | TASK_DONE)) {
@@ -106,6 +102,7 @@ static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(waitq_push_obj, waitq_push);
+#endif
 
 // pop() -> the oldest waiter, taken out (IndexError when empty).
 static mp_obj_t waitq_pop(mp_obj_t self_in) {
@@ -117,17 +114,6 @@ static mp_obj_t waitq_pop(mp_obj_t self_in) {
     return MP_OBJ_FROM_PTR(t);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(waitq_pop_obj, waitq_pop);
-
-static mp_obj_t waitq_peek(mp_obj_t self_in) {
-    uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
-    return q->head ? MP_OBJ_FROM_PTR(q->head) : mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(waitq_peek_obj, waitq_peek);
-
-static mp_obj_t waitq_remove(mp_obj_t self_in, mp_obj_t task_in) {
-    return mp_obj_new_bool(uaio_waitq_remove(MP_OBJ_TO_PTR(self_in), uaio_to_task(task_in)));
-}
-static MP_DEFINE_CONST_FUN_OBJ_2(waitq_remove_obj, waitq_remove);
 
 // wake_all() -> n: every waiter becomes runnable, in FIFO order.
 // Nobody waiting needs no scheduler: Event.set() works before any loop
@@ -160,10 +146,10 @@ static mp_obj_t waitq_handoff(mp_obj_t self_in, mp_obj_t owner) {
 static MP_DEFINE_CONST_FUN_OBJ_2(waitq_handoff_obj, waitq_handoff);
 
 static const mp_rom_map_elem_t waitq_locals_table[] = {
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&waitq_push_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&waitq_pop_obj) },
-    { MP_ROM_QSTR(MP_QSTR_peek), MP_ROM_PTR(&waitq_peek_obj) },
-    { MP_ROM_QSTR(MP_QSTR_remove), MP_ROM_PTR(&waitq_remove_obj) },
     { MP_ROM_QSTR(MP_QSTR_wake_all), MP_ROM_PTR(&waitq_wake_all_obj) },
     { MP_ROM_QSTR(MP_QSTR_handoff), MP_ROM_PTR(&waitq_handoff_obj) },
 };

@@ -1,7 +1,6 @@
 # uasyncio on uaio: MicroPython's asyncio (and the uasyncio 2.x interface)
 # on a Rust scheduling core. Also importable as `asyncio`.
 from .core import *  # noqa: F401,F403
-from .core import TimeoutError  # shadows the builtin, as in MicroPython
 
 try:
     from ._v2 import *  # noqa: F401,F403  the 2.x layer (profiles default, full)

@@ -235,41 +235,37 @@ def all_tasks():
 
 
 # gather, wait_for, wait_for_ms.
-class _Gather:
-    # Counts the children still running; wakes the gathering task when the
-    # last one is done, or at the first failure (unless return_exceptions).
-    def __init__(self, return_exceptions):
-        self.pending = 0
-        self.exc = None
-        self.return_exceptions = return_exceptions
-        self.waiting = _uaio.WaitQueue()
-
-    def done(self, t):
-        self.pending -= 1
-        if _uaio.failed(t) and not self.return_exceptions and self.exc is None:
-            self.exc = t.data
-            self.waiting.wake_all()
-        elif self.pending == 0:
-            self.waiting.wake_all()
-
-
 async def gather(*aws, return_exceptions=False):
-    tasks = [_promote(aw) for aw in aws]
-    g = _Gather(return_exceptions)
+    tasks = list(map(_promote, aws))
+    waiting = _uaio.WaitQueue()
+    pending = 0
+    exc = None
+
+    def done(t):
+        # A child ended: the gathering task wakes when the last one is done,
+        # or at the first failure (unless return_exceptions).
+        nonlocal pending, exc
+        pending -= 1
+        if _uaio.failed(t) and not return_exceptions and exc is None:
+            exc = t.data
+            waiting.wake_all()
+        elif pending == 0:
+            waiting.wake_all()
+
     try:
         for t in tasks:
             if t.done():
                 t.state = False  # its outcome is retrieved here
-                if _uaio.failed(t) and not return_exceptions and g.exc is None:
-                    g.exc = t.data
+                pending += 1
+                done(t)
             elif t.state is True:
-                t.state = g.done
-                g.pending += 1
+                t.state = done
+                pending += 1
             else:
                 raise RuntimeError("can't gather")
-        if g.pending and g.exc is None:
+        if pending and exc is None:
             try:
-                await _uaio.park(g.waiting)
+                await _uaio.park(waiting)
             except CancelledError:
                 for t in tasks:
                     t.cancel()
@@ -277,11 +273,13 @@ async def gather(*aws, return_exceptions=False):
     finally:
         # Children still running can be awaited again by others.
         for t in tasks:
-            if t.state == g.done:
+            if t.state is done:
                 t.state = True
-    if g.exc is not None:
-        raise g.exc
-    return [t.data for t in tasks]
+    if exc is not None:
+        raise exc
+    for i in range(len(tasks)):
+        tasks[i] = tasks[i].data
+    return tasks
 
 
 async def wait_for(aw, timeout, sleep=sleep):
