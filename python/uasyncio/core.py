@@ -116,17 +116,6 @@ class Loop:
             _uaio.check_idle()  # refused from inside a task: schedule nothing
             return _uaio.run(_promote(aw))
 
-    def _cancel_leftovers(self):
-        # As CPython's asyncio.run() does on its way out: the tasks left
-        # behind are cancelled and run until they end (their finally blocks
-        # run), so that the next run() starts clean.
-        with self:
-            tasks = _uaio.all_tasks()
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            self.run_until_complete(_reap(self, tasks))
-
     def stop(self):
         _uaio.stop()
 
@@ -196,10 +185,19 @@ def run(coro):
     loop = get_event_loop()
     try:
         return loop.run_until_complete(coro)
-    except BaseException as e:
-        # KeyboardInterrupt, SystemExit: the loop was left mid-way.
-        if not isinstance(e, (Exception, CancelledError)):
-            loop._cancel_leftovers()
+    except (Exception, CancelledError):
+        raise
+    except BaseException:
+        # KeyboardInterrupt, SystemExit: the loop was left mid-way. As
+        # CPython's asyncio.run() does on its way out, the tasks left behind
+        # are cancelled and run until they end (their finally blocks run), so
+        # that the next run() starts clean.
+        with loop:
+            tasks = _uaio.all_tasks()
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            loop.run_until_complete(_reap(loop, tasks))
         raise
 
 
@@ -213,8 +211,8 @@ async def _reap(loop, tasks):
                     await t
                 except CancelledError:
                     pass
-                except Exception as e:
-                    loop.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": e, "future": t})
+                except Exception:
+                    loop._unretrieved(t)  # its exception is t.data
             else:
                 await sleep_ms(0)  # gathered: free once the gathering task ends
 
