@@ -197,10 +197,13 @@ static void collect_due(uaio_state_t *st) {
     runq_reserve(st);
     while (uaio_nodeq_pop_due(&st->timers, now, &item) == UAIO_OK) {
         mp_obj_t obj = MP_OBJ_FROM_PTR(item);
+        #if !UAIO_PROFILE_LEAN
         if (mp_obj_is_type(obj, &uaio_timer_type)) {
             obj = ((uaio_timer_t *)item)->callback;
-        } else {
-            uaio_task_live_add(st, item);
+        } else
+        #endif
+        {
+            uaio_task_live_add(st, item); // lean has no timers (call_later): only tasks
         }
         runq_append(st, obj);
         runq_reserve(st);

@@ -98,10 +98,10 @@ static mp_obj_t mod_push(mp_obj_t obj) {
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_push_obj, mod_push);
 #endif
 
+#if !UAIO_PROFILE_LEAN
 // A callback's place in the timing queue (what call_later returns for one).
 MP_DEFINE_CONST_OBJ_TYPE(uaio_timer_type, MP_QSTR_Timer, MP_TYPE_FLAG_NONE);
 
-#if !UAIO_PROFILE_LEAN
 // A task (neither queued nor done) or a callable to run at `deadline`; the
 // task, or the callable's timer (for cancel_timer).
 static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
@@ -192,9 +192,12 @@ static uaio_task_t *next_live(uaio_state_t *st, uaio_task_t *t) {
     }
     void *item = t;
     while (uaio_nodeq_next(&st->timers, item, &item) == UAIO_OK) {
-        if (mp_obj_is_type(MP_OBJ_FROM_PTR(item), &uaio_task_type)) {
-            return item;
+        #if !UAIO_PROFILE_LEAN
+        if (!mp_obj_is_type(MP_OBJ_FROM_PTR(item), &uaio_task_type)) {
+            continue; // a callback's timer
         }
+        #endif
+        return item;
     }
     return NULL;
 }

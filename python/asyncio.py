@@ -3,9 +3,6 @@ import sys
 import uasyncio
 
 sys.modules["asyncio"] = uasyncio
-
-
-# The first import returns this module: it looks its names up in uasyncio
-# (`from asyncio import *` too, through uasyncio's __all__).
-def __getattr__(attr):
-    return getattr(uasyncio, attr)
+# The first import returns this module: it gets uasyncio's names (its
+# __getattr__ too, for the names that load on first use).
+globals().update(uasyncio.__dict__)
