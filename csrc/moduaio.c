@@ -174,9 +174,11 @@ static mp_obj_t mod_wake(mp_obj_t task) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_wake_obj, mod_wake);
 
+// cur_task() -> the running task, or None (also when no loop exists yet:
+// asking makes none).
 static mp_obj_t mod_cur_task(void) {
-    uaio_state_t *st = uaio_state();
-    return st->cur ? MP_OBJ_FROM_PTR(st->cur) : mp_const_none;
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
+    return st && st->cur ? MP_OBJ_FROM_PTR(st->cur) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_cur_task_obj, mod_cur_task);
 
@@ -202,11 +204,12 @@ static uaio_task_t *next_live(uaio_state_t *st, uaio_task_t *t) {
     return NULL;
 }
 
-// all_tasks() -> list of the tasks not yet done.
+// all_tasks() -> list of the tasks not yet done (none when no loop exists
+// yet: asking makes none).
 static mp_obj_t mod_all_tasks(void) {
-    uaio_state_t *st = uaio_state();
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
     mp_obj_t list = mp_obj_new_list(0, NULL);
-    for (uaio_task_t *t = next_live(st, NULL); t != NULL; t = next_live(st, t)) {
+    for (uaio_task_t *t = st ? next_live(st, NULL) : NULL; t != NULL; t = next_live(st, t)) {
         mp_obj_list_append(list, MP_OBJ_FROM_PTR(t));
     }
     return list;

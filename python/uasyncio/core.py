@@ -163,7 +163,7 @@ def __getattr__(attr):
     # Stock's `core.cur_task`: the running task, None outside one. (Since
     # 1.26, `from .core import *` asks for __all__: the public names.)
     if attr == "cur_task":
-        return _uaio.cur_task() if _loop else None
+        return _uaio.cur_task()
     if attr == "__all__":
         names = []
         for k in globals():
@@ -222,14 +222,14 @@ def run_until_complete(main_task=None):
 
 
 def current_task():
-    t = _uaio.cur_task() if _loop else None
+    t = _uaio.cur_task()
     if t is None:
         raise RuntimeError("no running event loop")
     return t
 
 
 def all_tasks():
-    return set(_uaio.all_tasks()) if _loop else set()
+    return set(_uaio.all_tasks())
 
 
 # gather, wait_for, wait_for_ms.
