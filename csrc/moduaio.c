@@ -43,7 +43,11 @@ static int64_t duration_us(mp_obj_t d, int32_t scale) {
 // init(loop, CancelledError, py_time, py_wait) -> a fresh scheduler for
 // `loop`, now the current one.
 static mp_obj_t mod_init(size_t n_args, const mp_obj_t *args) {
+    #if UAIO_PROFILE_LEAN
+    return uaio_init(args[0], args[1], false, false); // the loop calls no time() / wait() (2.x)
+    #else
     return uaio_init(args[0], args[1], mp_obj_is_true(args[2]), mp_obj_is_true(args[3]));
+    #endif
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_init_obj, 4, 4, mod_init);
 
