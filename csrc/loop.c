@@ -197,10 +197,13 @@ static void collect_due(uaio_state_t *st) {
     runq_reserve(st);
     while (uaio_nodeq_pop_due(&st->timers, now, &item) == UAIO_OK) {
         mp_obj_t obj = MP_OBJ_FROM_PTR(item);
+        #if !UAIO_PROFILE_LEAN
         if (mp_obj_is_type(obj, &uaio_timer_type)) {
             obj = ((uaio_timer_t *)item)->callback;
-        } else {
-            uaio_task_live_add(st, item);
+        } else
+        #endif
+        {
+            uaio_task_live_add(st, item); // lean has no timers (call_later): only tasks
         }
         runq_append(st, obj);
         runq_reserve(st);
@@ -369,7 +372,8 @@ static bool is_exception(mp_obj_t exc) {
     return mp_obj_is_subclass_fast(MP_OBJ_FROM_PTR(mp_obj_get_type(exc)), MP_OBJ_FROM_PTR(&mp_type_Exception));
 }
 
-static void call_loop(uaio_state_t *st, qstr name, size_t n, const mp_obj_t *args) {
+// Rare paths only: not inlined into the loop.
+static MP_NOINLINE void call_loop(uaio_state_t *st, qstr name, size_t n, const mp_obj_t *args) {
     mp_obj_t dest[2 + 2];
     mp_load_method(st->loop, name, dest);
     memcpy(dest + 2, args, n * sizeof(mp_obj_t));
@@ -411,6 +415,10 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
         // Parked: whatever it waits for makes it runnable again. A `yield`
         // after the task put itself somewhere (stock's protocol, e.g.
         // `yield core._io_queue.queue_read(s)`) parks it too.
+    #if UAIO_PROFILE_LEAN
+    } else if (value == mp_const_none) {
+        uaio_runq_push(st, MP_OBJ_FROM_PTR(t)); // a bare `yield`: after the work already queued
+    #else
     } else if (value == mp_const_none || mp_obj_is_small_int(value)) {
         // 2.x `yield` (after the work already queued) and `yield n` (sleep n
         // ms); an n too long for the clock raises in the task, as sleep_ms(n).
@@ -422,6 +430,7 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
         } else {
             uaio_sleep_task(st, t, uaio_deadline_us(st, (int64_t)ms * 1000));
         }
+    #endif
     } else {
         // Syscall objects, `yield coro` and the like: the Python layer.
         mp_obj_t args[2] = { MP_OBJ_FROM_PTR(t), value };
@@ -433,9 +442,11 @@ static void step_task(uaio_state_t *st, uaio_task_t *t) {
 // of callbacks go to the loop's exception handler; BaseExceptions that are
 // not Exceptions (KeyboardInterrupt, SystemExit) leave the loop.
 static void run_entry(uaio_state_t *st, mp_obj_t obj) {
-    if (st->gc_stress) {
+    #if defined(__unix__)
+    if (st->gc_stress) { // set from the environment: hosts only
         gc_collect();
     }
+    #endif
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         if (!mp_obj_is_type(obj, &uaio_task_type)) {
@@ -572,7 +583,9 @@ mp_obj_t uaio_run(mp_obj_t main_in) {
     return ret;
 }
 
-// A scheduler that is collected gives back what the core holds (epoll fd).
+#if defined(__linux__)
+// A scheduler that is collected gives back what the core holds: its epoll
+// fd, which only Linux has (elsewhere the core holds nothing but GC memory).
 static mp_obj_t sched_del(mp_obj_t self_in) {
     uaio_io_deinit(&((uaio_state_t *)MP_OBJ_TO_PTR(self_in))->io);
     return mp_const_none;
@@ -585,13 +598,18 @@ static const mp_rom_map_elem_t sched_locals_table[] = {
 static MP_DEFINE_CONST_DICT(sched_locals, sched_locals_table);
 
 MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE, locals_dict, &sched_locals);
+#define new_sched() mp_obj_malloc_with_finaliser(uaio_state_t, &uaio_sched_type)
+#else
+MP_DEFINE_CONST_OBJ_TYPE(uaio_sched_type, MP_QSTR_Scheduler, MP_TYPE_FLAG_NONE);
+#define new_sched() mp_obj_malloc(uaio_state_t, &uaio_sched_type)
+#endif
 
 // A fresh scheduler state driven for `loop`, made the current one (unless
 // a loop is running: that one stays current, as in CPython);
 // `py_time` / `py_wait`: the loop's class overrides time() / wait() (2.x),
 // which the loop then calls.
 mp_obj_t uaio_init(mp_obj_t loop, mp_obj_t cancelled_error, bool py_time, bool py_wait) {
-    uaio_state_t *st = mp_obj_malloc_with_finaliser(uaio_state_t, &uaio_sched_type);
+    uaio_state_t *st = new_sched();
     memset((char *)st + sizeof(st->base), 0, sizeof(*st) - sizeof(st->base));
     uaio_io_slot *islots = m_new(uaio_io_slot, INITIAL_CAPACITY);
     uaio_pollfd *pfds = m_new(uaio_pollfd, INITIAL_CAPACITY);

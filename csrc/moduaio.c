@@ -46,7 +46,11 @@ static int64_t duration_us(mp_obj_t d, int32_t scale) {
 // init(loop, CancelledError, py_time, py_wait) -> a fresh scheduler for
 // `loop`, now the current one.
 static mp_obj_t mod_init(size_t n_args, const mp_obj_t *args) {
+    #if UAIO_PROFILE_LEAN
+    return uaio_init(args[0], args[1], false, false); // the loop calls no time() / wait() (2.x)
+    #else
     return uaio_init(args[0], args[1], mp_obj_is_true(args[2]), mp_obj_is_true(args[3]));
+    #endif
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mod_init_obj, 4, 4, mod_init);
 
@@ -101,10 +105,10 @@ static mp_obj_t mod_push(mp_obj_t obj) {
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_push_obj, mod_push);
 #endif
 
+#if !UAIO_PROFILE_LEAN
 // A callback's place in the timing queue (what call_later returns for one).
 MP_DEFINE_CONST_OBJ_TYPE(uaio_timer_type, MP_QSTR_Timer, MP_TYPE_FLAG_NONE);
 
-#if !UAIO_PROFILE_LEAN
 // A task (neither queued nor done) or a callable to run at `deadline`; the
 // task, or the callable's timer (for cancel_timer).
 static mp_obj_t schedule_at(uaio_state_t *st, uint64_t deadline, mp_obj_t obj) {
@@ -177,9 +181,11 @@ static mp_obj_t mod_wake(mp_obj_t task) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_wake_obj, mod_wake);
 
+// cur_task() -> the running task, or None (also when no loop exists yet:
+// asking makes none).
 static mp_obj_t mod_cur_task(void) {
-    uaio_state_t *st = uaio_state();
-    return st->cur ? MP_OBJ_FROM_PTR(st->cur) : mp_const_none;
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
+    return st && st->cur ? MP_OBJ_FROM_PTR(st->cur) : mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_cur_task_obj, mod_cur_task);
 
@@ -195,18 +201,22 @@ static uaio_task_t *next_live(uaio_state_t *st, uaio_task_t *t) {
     }
     void *item = t;
     while (uaio_nodeq_next(&st->timers, item, &item) == UAIO_OK) {
-        if (mp_obj_is_type(MP_OBJ_FROM_PTR(item), &uaio_task_type)) {
-            return item;
+        #if !UAIO_PROFILE_LEAN
+        if (!mp_obj_is_type(MP_OBJ_FROM_PTR(item), &uaio_task_type)) {
+            continue; // a callback's timer
         }
+        #endif
+        return item;
     }
     return NULL;
 }
 
-// all_tasks() -> list of the tasks not yet done.
+// all_tasks() -> list of the tasks not yet done (none when no loop exists
+// yet: asking makes none).
 static mp_obj_t mod_all_tasks(void) {
-    uaio_state_t *st = uaio_state();
+    uaio_state_t *st = MP_STATE_VM(uaio_state);
     mp_obj_t list = mp_obj_new_list(0, NULL);
-    for (uaio_task_t *t = next_live(st, NULL); t != NULL; t = next_live(st, t)) {
+    for (uaio_task_t *t = st ? next_live(st, NULL) : NULL; t != NULL; t = next_live(st, t)) {
         mp_obj_list_append(list, MP_OBJ_FROM_PTR(t));
     }
     return list;
@@ -235,7 +245,9 @@ static mp_obj_t mod_failed(mp_obj_t task) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_failed_obj, mod_failed);
 
-// counts() -> (runnable, timers, I/O objects): for tests and introspection.
+#if !UAIO_PROFILE_LEAN
+// counts() -> (runnable, timers, I/O objects): for tests and introspection
+// (the tests run on default and full builds).
 static mp_obj_t mod_counts(void) {
     uaio_state_t *st = uaio_state();
     mp_obj_t items[3] = {
@@ -246,6 +258,7 @@ static mp_obj_t mod_counts(void) {
     return mp_obj_new_tuple(3, items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(mod_counts_obj, mod_counts);
+#endif
 
 static mp_obj_t mod_sleep_ms(mp_obj_t ms) {
     return uaio_await_sleep(duration_us(ms, 1000));
@@ -264,15 +277,23 @@ static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_wait_obj, mod_io_wait);
 
 static MP_DEFINE_CONST_FUN_OBJ_1(mod_detach_obj, uaio_detach);
 
-// io_park(obj, dir): parks the current task until `obj` is ready for `dir`
-// (stock's _io_queue.queue_read/queue_write; the task then yields).
-static mp_obj_t mod_io_park(mp_obj_t obj, mp_obj_t dir_in) {
-    uint32_t dir = uaio_io_dir(dir_in);
+// queue_read(obj) / queue_write(obj): park the current task until `obj` is
+// ready (the module is stock's core._io_queue; the task then yields).
+static MP_NOINLINE mp_obj_t io_park(mp_obj_t obj, uint32_t dir) {
     uaio_state_t *st = uaio_state();
     uaio_io_park(st, obj, dir, uaio_cur_task(st, "I/O wait"));
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_2(mod_io_park_obj, mod_io_park);
+
+static mp_obj_t mod_queue_read(mp_obj_t obj) {
+    return io_park(obj, UAIO_READ);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_queue_read_obj, mod_queue_read);
+
+static mp_obj_t mod_queue_write(mp_obj_t obj) {
+    return io_park(obj, UAIO_WRITE);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mod_queue_write_obj, mod_queue_write);
 
 // io_close(obj): `obj` is being closed: tasks waiting on it get OSError(EBADF)
 // (with an epoll set, the kernel would forget a closed fd silently).
@@ -391,12 +412,15 @@ static const mp_rom_map_elem_t uaio_module_globals_table[] = {
     #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_find_task), MP_ROM_PTR(&mod_find_task_obj) },
     #endif
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_counts), MP_ROM_PTR(&mod_counts_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_failed), MP_ROM_PTR(&mod_failed_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep_ms), MP_ROM_PTR(&mod_sleep_ms_obj) },
     { MP_ROM_QSTR(MP_QSTR_sleep), MP_ROM_PTR(&mod_sleep_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_wait), MP_ROM_PTR(&mod_io_wait_obj) },
-    { MP_ROM_QSTR(MP_QSTR_io_park), MP_ROM_PTR(&mod_io_park_obj) },
+    { MP_ROM_QSTR(MP_QSTR_queue_read), MP_ROM_PTR(&mod_queue_read_obj) },
+    { MP_ROM_QSTR(MP_QSTR_queue_write), MP_ROM_PTR(&mod_queue_write_obj) },
     { MP_ROM_QSTR(MP_QSTR_park), MP_ROM_PTR(&mod_park_obj) },
     { MP_ROM_QSTR(MP_QSTR_detach), MP_ROM_PTR(&mod_detach_obj) },
     { MP_ROM_QSTR(MP_QSTR_io_close), MP_ROM_PTR(&mod_io_close_obj) },

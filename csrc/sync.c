@@ -80,22 +80,18 @@ static mp_obj_t waitq_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     return MP_OBJ_FROM_PTR(q);
 }
 
+// bool(q): somebody waits.
 static mp_obj_t waitq_unary_op(mp_unary_op_t op, mp_obj_t self_in) {
     uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
     if (op == MP_UNARY_OP_BOOL) {
         return mp_obj_new_bool(q->head != NULL);
     }
-    if (op == MP_UNARY_OP_LEN) {
-        mp_int_t n = 0;
-        for (uaio_task_t *t = q->head; t; t = t->node.left) {
-            ++n;
-        }
-        return MP_OBJ_NEW_SMALL_INT(n);
-    }
     return MP_OBJ_NULL;
 }
 
-// push(task): park `task` here (the current task parks with park(q)).
+#if !UAIO_PROFILE_LEAN
+// push(task): park `task` here (the current task parks with park(q); 2.x's
+// add_reader parks another).
 static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
     uaio_task_t *t = uaio_to_task(task_in);
     if (t->flags & (TASK_SLEEPING | TASK_DONE)) {
@@ -106,6 +102,7 @@ static mp_obj_t waitq_push(mp_obj_t self_in, mp_obj_t task_in) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(waitq_push_obj, waitq_push);
+#endif
 
 // pop() -> the oldest waiter, taken out (IndexError when empty).
 static mp_obj_t waitq_pop(mp_obj_t self_in) {
@@ -117,17 +114,6 @@ static mp_obj_t waitq_pop(mp_obj_t self_in) {
     return MP_OBJ_FROM_PTR(t);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(waitq_pop_obj, waitq_pop);
-
-static mp_obj_t waitq_peek(mp_obj_t self_in) {
-    uaio_waitq_t *q = MP_OBJ_TO_PTR(self_in);
-    return q->head ? MP_OBJ_FROM_PTR(q->head) : mp_const_none;
-}
-static MP_DEFINE_CONST_FUN_OBJ_1(waitq_peek_obj, waitq_peek);
-
-static mp_obj_t waitq_remove(mp_obj_t self_in, mp_obj_t task_in) {
-    return mp_obj_new_bool(uaio_waitq_remove(MP_OBJ_TO_PTR(self_in), uaio_to_task(task_in)));
-}
-static MP_DEFINE_CONST_FUN_OBJ_2(waitq_remove_obj, waitq_remove);
 
 // wake_all() -> n: every waiter becomes runnable, in FIFO order.
 // Nobody waiting needs no scheduler: Event.set() works before any loop
@@ -160,10 +146,10 @@ static mp_obj_t waitq_handoff(mp_obj_t self_in, mp_obj_t owner) {
 static MP_DEFINE_CONST_FUN_OBJ_2(waitq_handoff_obj, waitq_handoff);
 
 static const mp_rom_map_elem_t waitq_locals_table[] = {
+    #if !UAIO_PROFILE_LEAN
     { MP_ROM_QSTR(MP_QSTR_push), MP_ROM_PTR(&waitq_push_obj) },
+    #endif
     { MP_ROM_QSTR(MP_QSTR_pop), MP_ROM_PTR(&waitq_pop_obj) },
-    { MP_ROM_QSTR(MP_QSTR_peek), MP_ROM_PTR(&waitq_peek_obj) },
-    { MP_ROM_QSTR(MP_QSTR_remove), MP_ROM_PTR(&waitq_remove_obj) },
     { MP_ROM_QSTR(MP_QSTR_wake_all), MP_ROM_PTR(&waitq_wake_all_obj) },
     { MP_ROM_QSTR(MP_QSTR_handoff), MP_ROM_PTR(&waitq_handoff_obj) },
 };
@@ -495,7 +481,9 @@ MP_DEFINE_CONST_OBJ_TYPE(
 typedef struct _uaio_tsf_t {
     mp_obj_base_t base;
     volatile int state;
+    #if TSF_HAS_FD
     int rfd, wfd;
+    #endif
 } uaio_tsf_t;
 
 static void tsf_drain(uaio_tsf_t *f) {
@@ -510,9 +498,13 @@ static void tsf_drain(uaio_tsf_t *f) {
 
 static mp_obj_t tsf_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 0, 0, false);
+    #if TSF_HAS_FD
     uaio_tsf_t *f = mp_obj_malloc_with_finaliser(uaio_tsf_t, type);
-    f->state = 0;
     f->rfd = f->wfd = -1;
+    #else
+    uaio_tsf_t *f = mp_obj_malloc(uaio_tsf_t, type);
+    #endif
+    f->state = 0;
     #if defined(__linux__)
     f->rfd = f->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     #elif TSF_HAS_FD
@@ -565,29 +557,31 @@ static mp_obj_t tsf_iternext(mp_obj_t self_in) {
     return mp_const_false;
 }
 
+#if TSF_HAS_FD
 static mp_obj_t tsf_del(mp_obj_t self_in) {
     uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
-    #if TSF_HAS_FD
     if (f->wfd >= 0 && f->wfd != f->rfd) {
         close(f->wfd);
     }
     if (f->rfd >= 0) {
         close(f->rfd);
     }
-    #endif
     f->rfd = f->wfd = -1;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(tsf_del_obj, tsf_del);
+#endif
 
 static mp_uint_t tsf_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     uaio_tsf_t *f = MP_OBJ_TO_PTR(self_in);
     if (request == MP_STREAM_POLL) {
         return f->state ? (arg & MP_STREAM_POLL_RD) : 0;
     }
+    #if TSF_HAS_FD
     if (request == MP_STREAM_GET_FILENO && f->rfd >= 0) {
         return f->rfd;
     }
+    #endif
     *errcode = MP_EINVAL;
     return MP_STREAM_ERROR;
 }
@@ -598,7 +592,9 @@ static const mp_rom_map_elem_t tsf_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_set), MP_ROM_PTR(&tsf_set_obj) },
     { MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&tsf_clear_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait), MP_ROM_PTR(&tsf_wait_obj) },
+    #if TSF_HAS_FD
     { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&tsf_del_obj) },
+    #endif
 };
 static MP_DEFINE_CONST_DICT(tsf_locals, tsf_locals_table);
 

@@ -36,7 +36,7 @@ test-profile-default:
 # The .mpy bytes of each part and profile; and, given a qemu build's qstrs
 # (make qemu BOARD=MPS2_AN385), the flash each profile's frozen Python takes
 # on Cortex-M3, beside stock asyncio's.
-QSTR_BUILD ?= $(BUILD)/qemu-MPS2_AN385
+QSTR_BUILD ?= $(abspath $(BUILD))/qemu-MPS2_AN385
 profile-sizes: mpy-cross
 	python3 scripts/profile_sizes.py $(MPY_CROSS) --json $(BUILD)/profile-sizes.json
 	@if [ -f $(QSTR_BUILD)/genhdr/qstrdefs.preprocessed.h ]; then \

@@ -1,10 +1,6 @@
 # uasyncio on uaio: MicroPython's asyncio (and the uasyncio 2.x interface)
 # on a Rust scheduling core. Also importable as `asyncio`.
 from .core import *  # noqa: F401,F403
-from .core import TimeoutError  # shadows the builtin, as in MicroPython
-from .event import Event, ThreadSafeFlag
-from .lock import Lock
-from .funcs import gather, wait_for, wait_for_ms
 
 try:
     from ._v2 import *  # noqa: F401,F403  the 2.x layer (profiles default, full)
@@ -30,7 +26,11 @@ def __getattr__(attr):
     # `from uasyncio import *` asks for __all__ (since MicroPython 1.26): the
     # names of every profile (a subpackage's only once it is loaded).
     if attr == "__all__":
-        return [k for k in globals() if k[0] != "_"] + list(_stream)
+        names = list(_stream)
+        for k in globals():
+            if k[0] != "_":
+                names.append(k)
+        return names
     mod = "stream" if attr in _stream else _lazy.get(attr, attr)
     try:
         value = __import__(mod, None, None, True, 1)

@@ -1,4 +1,6 @@
-# uasyncio.core: the loop and tasks of MicroPython's asyncio, on the uaio core.
+# uasyncio.core: the loop and tasks of MicroPython's asyncio, on the uaio
+# core, with Event, Lock, ThreadSafeFlag, gather and wait_for (stock's
+# event.py, lock.py and funcs.py: one module costs less flash than four).
 # (The 2.x layer, _v2.py in the default and full profiles, extends it.)
 #
 # The run loop is C (_uaio.run): it resumes tasks, sleeps until the next
@@ -21,6 +23,33 @@ class TimeoutError(Exception):
 Task = _uaio.Task
 sleep_ms = _uaio.sleep_ms
 sleep = _uaio.sleep
+# Lock (the modern interface): FIFO, `async with`, locked() a method, a bad
+# release() raises RuntimeError. In C: acquiring allocates nothing.
+Lock = _uaio.Lock
+ThreadSafeFlag = _uaio.ThreadSafeFlag
+
+
+# Event: waiting allocates nothing: wait() returns an awaitable of the C
+# core, not a new coroutine.
+class Event:
+    def __init__(self):
+        self.state = False
+        self.waiting = _uaio.WaitQueue()
+
+    def is_set(self):
+        return self.state
+
+    def set(self):
+        # Every waiter runs, in the order they started waiting.
+        self.state = True
+        self.waiting.wake_all()
+
+    def clear(self):
+        self.state = False
+
+    def wait(self):
+        return _uaio.done_true if self.state else _uaio.park(self.waiting, self, "wait")
+
 
 _loop = None
 
@@ -87,17 +116,6 @@ class Loop:
             _uaio.check_idle()  # refused from inside a task: schedule nothing
             return _uaio.run(_promote(aw))
 
-    def _cancel_leftovers(self):
-        # As CPython's asyncio.run() does on its way out: the tasks left
-        # behind are cancelled and run until they end (their finally blocks
-        # run), so that the next run() starts clean.
-        with self:
-            tasks = _uaio.all_tasks()
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            self.run_until_complete(_reap(self, tasks))
-
     def stop(self):
         _uaio.stop()
 
@@ -134,27 +152,24 @@ class Loop:
         self.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": task.data, "future": task})
 
 
-class _IOQueue:
-    # Stock's internal I/O queue, as libraries use it (micropython-lib's
-    # aioespnow): `yield core._io_queue.queue_read(s)` parks the task until
-    # `s` is readable (a task that yields after parking itself stays parked).
-    def queue_read(self, s):
-        _uaio.io_park(s, _uaio.READ)
-
-    def queue_write(self, s):
-        _uaio.io_park(s, _uaio.WRITE)
-
-
-_io_queue = _IOQueue()
+# Stock's internal I/O queue, as libraries use it (micropython-lib's
+# aioespnow): `yield core._io_queue.queue_read(s)` parks the task until `s`
+# is readable (a task that yields after parking itself stays parked). The C
+# module has queue_read(s) and queue_write(s).
+_io_queue = _uaio
 
 
 def __getattr__(attr):
     # Stock's `core.cur_task`: the running task, None outside one. (Since
     # 1.26, `from .core import *` asks for __all__: the public names.)
     if attr == "cur_task":
-        return _uaio.cur_task() if _loop else None
+        return _uaio.cur_task()
     if attr == "__all__":
-        return [k for k in globals() if k[0] != "_"]
+        names = []
+        for k in globals():
+            if k[0] != "_":
+                names.append(k)
+        return names
     raise AttributeError(attr)
 
 
@@ -170,10 +185,19 @@ def run(coro):
     loop = get_event_loop()
     try:
         return loop.run_until_complete(coro)
-    except BaseException as e:
-        # KeyboardInterrupt, SystemExit: the loop was left mid-way.
-        if not isinstance(e, (Exception, CancelledError)):
-            loop._cancel_leftovers()
+    except (Exception, CancelledError):
+        raise
+    except BaseException:
+        # KeyboardInterrupt, SystemExit: the loop was left mid-way. As
+        # CPython's asyncio.run() does on its way out, the tasks left behind
+        # are cancelled and run until they end (their finally blocks run), so
+        # that the next run() starts clean.
+        with loop:
+            tasks = _uaio.all_tasks()
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            loop.run_until_complete(_reap(loop, tasks))
         raise
 
 
@@ -187,8 +211,8 @@ async def _reap(loop, tasks):
                     await t
                 except CancelledError:
                     pass
-                except Exception as e:
-                    loop.call_exception_handler({"message": "Task exception wasn't retrieved", "exception": e, "future": t})
+                except Exception:
+                    loop._unretrieved(t)  # its exception is t.data
             else:
                 await sleep_ms(0)  # gathered: free once the gathering task ends
 
@@ -198,11 +222,109 @@ def run_until_complete(main_task=None):
 
 
 def current_task():
-    t = _uaio.cur_task() if _loop else None
+    t = _uaio.cur_task()
     if t is None:
         raise RuntimeError("no running event loop")
     return t
 
 
 def all_tasks():
-    return set(_uaio.all_tasks()) if _loop else set()
+    return set(_uaio.all_tasks())
+
+
+# gather, wait_for, wait_for_ms.
+async def gather(*aws, return_exceptions=False):
+    tasks = list(map(_promote, aws))
+    waiting = _uaio.WaitQueue()
+    pending = 0
+    exc = None
+
+    def done(t):
+        # A child ended: the gathering task wakes when the last one is done,
+        # or at the first failure (unless return_exceptions).
+        nonlocal pending, exc
+        pending -= 1
+        if _uaio.failed(t) and not return_exceptions and exc is None:
+            exc = t.data
+            waiting.wake_all()
+        elif pending == 0:
+            waiting.wake_all()
+
+    try:
+        for t in tasks:
+            if t.done():
+                t.state = False  # its outcome is retrieved here
+                pending += 1
+                done(t)
+            elif t.state is True:
+                t.state = done
+                pending += 1
+            else:
+                raise RuntimeError("can't gather")
+        if pending and exc is None:
+            try:
+                await _uaio.park(waiting)
+            except CancelledError:
+                for t in tasks:
+                    t.cancel()
+                raise
+    finally:
+        # Children still running can be awaited again by others.
+        for t in tasks:
+            if t.state is done:
+                t.state = True
+    if exc is not None:
+        raise exc
+    for i in range(len(tasks)):
+        tasks[i] = tasks[i].data
+    return tasks
+
+
+async def wait_for(aw, timeout, sleep=sleep):
+    # The caller sleeps for the timeout while a watcher task awaits `aw`.
+    # If `aw` ends first, the watcher wakes the caller with a CancelledError
+    # that carries the outcome. On timeout `aw` is cancelled, and TimeoutError
+    # raised once it has ended (even if it ignored the cancel). If the caller
+    # is cancelled, `aw` is cancelled too. No stray timeout survives.
+    if timeout is None:
+        return await _promote(aw)
+    # A bad timeout raises here, before `aw` is scheduled. A timeout <= 0
+    # gives `aw` one step: its result if it ends in it, else TimeoutError.
+    timer = sleep(timeout)
+    try:
+        t = _promote(aw)
+    except BaseException:
+        _uaio.detach(timer)  # the shared sleep is free again for others
+        raise
+    caller = current_task()
+
+    async def watch():
+        try:
+            outcome = True, await t
+        except BaseException as e:
+            outcome = e, None
+        # Only while the caller still sleeps (not cancelled, not awaiting us).
+        if caller.data is None:
+            _uaio.cancel(caller, CancelledError(*outcome))
+
+    watcher = create_task(watch())
+    try:
+        await timer
+    except CancelledError as e:
+        if not e.args:
+            watcher.cancel()  # cancelled from outside: cancel `aw` too
+            raise
+        status, value = e.args
+        if status is True:
+            return value
+        raise status
+    watcher.cancel()
+    try:
+        await watcher
+    except CancelledError:
+        pass
+    raise TimeoutError
+
+
+def wait_for_ms(aw, timeout):
+    return wait_for(aw, timeout, sleep_ms)

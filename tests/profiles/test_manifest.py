@@ -12,7 +12,7 @@ PY = os.path.join(ROOT, "python")
 sys.path.insert(0, os.path.join(sys.argv[1], "tools"))
 import manifestfile  # noqa: E402
 
-LEAN = {"asyncio.py"} | {"uasyncio/" + f for f in ("__init__.py", "core.py", "event.py", "funcs.py", "lock.py", "stream.py")}
+LEAN = {"asyncio.py"} | {"uasyncio/" + f for f in ("__init__.py", "core.py", "stream.py")}
 PARTS = {
     "v2": {"uasyncio/_v2.py", "uasyncio/_v2stream.py"},
     "queues": {"uasyncio/queues.py"},

@@ -58,8 +58,7 @@ with tempfile.TemporaryDirectory() as lib:
     install(lib, "package.json", "queues")
     expect("installed files", " ".join(sorted(os.path.relpath(os.path.join(d, f), lib)
                                               for d, _, fs in os.walk(lib) for f in fs)),
-           "asyncio.py uasyncio/__init__.py uasyncio/core.py uasyncio/event.py uasyncio/funcs.py "
-           "uasyncio/lock.py uasyncio/queues.py uasyncio/stream.py")
+           "asyncio.py uasyncio/__init__.py uasyncio/core.py uasyncio/queues.py uasyncio/stream.py")
     out = run("""
 import asyncio, uasyncio
 from uasyncio.queues import Queue

@@ -34,7 +34,6 @@ asyncio.new_event_loop()               # `other` is in another loop's queue
 print("foreign timer", _uaio.cancel_timer(other))
 show(lambda: next(iter(_uaio.sleep_ms(5))))  # sleeping outside a task
 show(lambda: next(iter(_uaio.io_wait(0, _uaio.READ))))
-show(_uaio.io_park, 0, 3)              # bad direction
 show(asyncio.core._io_queue.queue_read, 0)  # stock's internal, outside a task
 show(_uaio.park, 5)                    # not a WaitQueue
 show(_uaio.park, _uaio.WaitQueue(), asyncio.Event())  # an owner without its method's name

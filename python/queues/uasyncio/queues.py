@@ -3,7 +3,7 @@
 # the oldest getter only (a get the oldest putter), and a waiter that finds
 # the item taken by then waits again at the back.
 import _uaio
-from .event import Event
+from .core import Event
 
 
 class QueueEmpty(Exception):
