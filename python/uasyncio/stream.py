@@ -138,7 +138,9 @@ try:
     Stream = _uaio.StreamIO
 except AttributeError:
     try:
-        from ._v2stream import *  # noqa: F401,F403  adds the 2.x methods (profiles default, full)
+        from ._v2 import _v2_stream  # the 2.x layer (profiles default, full)
+
+        _v2_stream(Stream)
     except ImportError:
         pass
 

@@ -14,7 +14,7 @@ import manifestfile  # noqa: E402
 
 LEAN = {"asyncio.py"} | {"uasyncio/" + f for f in ("__init__.py", "core.py", "stream.py")}
 PARTS = {
-    "v2": {"uasyncio/_v2.py", "uasyncio/_v2stream.py"},
+    "v2": {"uasyncio/_v2.py"},
     "queues": {"uasyncio/queues.py"},
     "semaphore": {"uasyncio/semaphore.py"},
     "synchro": {"uasyncio/synchro.py"},

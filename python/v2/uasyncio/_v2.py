@@ -196,6 +196,28 @@ def _schedule(at, when, callback, args):
     return h
 
 
+def _v2_stream(cls):
+    # The 2.x methods of stream.py's Python Stream (the C one has its own).
+    cls.awrite = _awrite
+    cls.awriteiter = _awriteiter
+    cls.aclose = cls.wait_closed
+
+
+async def _awrite(self, buf, off=0, sz=-1):
+    # buf[off:off+sz] all written (sz < 0: to the end).
+    n = len(buf)
+    end = n if sz < 0 or off + sz > n else off + sz
+    if not 0 <= off <= end:
+        raise ValueError("offset out of range")
+    self.write(buf[off:end] if off or end < n else buf)
+    await self.drain()
+
+
+async def _awriteiter(self, iterable):
+    for buf in iterable:
+        await self.awrite(buf)
+
+
 def ensure_future(coro, loop=None):
     return _core._promote(coro)
 
