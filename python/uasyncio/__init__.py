@@ -22,24 +22,24 @@ _lazy = {
 }
 
 
-def __getattr__(attr):
+def __getattr__(name):
     # `from uasyncio import *` asks for __all__ (since MicroPython 1.26): the
     # names of every profile (a subpackage's only once it is loaded).
-    if attr == "__all__":
+    if name == "__all__":
         names = list(_stream)
         for k in globals():
             if k[0] != "_":
                 names.append(k)
         return names
-    mod = "stream" if attr in _stream else _lazy.get(attr, attr)
+    mod = "stream" if name in _stream else _lazy.get(name, name)
     try:
         value = __import__(mod, None, None, True, 1)
     except ImportError as e:
-        if mod == attr and mod not in ("queues", "semaphore", "synchro", "udp", "websocket"):
-            raise AttributeError(attr)  # no submodule of that name
+        if mod == name and mod not in ("queues", "semaphore", "synchro", "udp", "websocket"):
+            raise AttributeError(name)  # no submodule of that name
         # Named, not a bare "can't import name": a subpackage left out.
         raise ImportError("uasyncio.%s is not installed (%s)" % (mod, e))
-    if mod != attr:
-        value = getattr(value, attr)
-    globals()[attr] = value
+    if mod != name:
+        value = getattr(value, name)
+    globals()[name] = value
     return value

@@ -58,9 +58,10 @@ async def _await(aw):
     return await aw
 
 
-def _promote(aw):
-    # Any awaitable as a task (a sleep_ms(), Event.wait() ... gets a state
-    # of its own first: it is awaited later, by the new task).
+def _promote(aw, loop=None):
+    # Any awaitable as a task; also 2.x's ensure_future(aw, loop). (A
+    # sleep_ms(), Event.wait() ... gets a state of its own first: it is
+    # awaited later, by the new task.)
     if isinstance(aw, Task):
         return aw
     return create_task(aw if hasattr(aw, "send") else _await(_uaio.detach(aw)))
@@ -159,18 +160,18 @@ class Loop:
 _io_queue = _uaio
 
 
-def __getattr__(attr):
+def __getattr__(name):
     # Stock's `core.cur_task`: the running task, None outside one. (Since
     # 1.26, `from .core import *` asks for __all__: the public names.)
-    if attr == "cur_task":
+    if name == "cur_task":
         return _uaio.cur_task()
-    if attr == "__all__":
+    if name == "__all__":
         names = []
         for k in globals():
             if k[0] != "_":
                 names.append(k)
         return names
-    raise AttributeError(attr)
+    raise AttributeError(name)
 
 
 def get_event_loop(runq_len=16, waitq_len=16):

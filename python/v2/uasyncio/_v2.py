@@ -9,27 +9,27 @@ if not hasattr(_uaio, "find_task"):
     raise ImportError("uaio: the 2.x layer needs _uaio built with UAIO_PROFILE=default or full")
 
 Task = _uaio.Task
-_create_task = _core.create_task
 
 
 class Handle:
     # A scheduled callback; cancel() keeps it from running.
-    def __init__(self, cb, args):
-        self._cb = cb
-        self._args = args
+    # (Attribute and argument names the firmware's qstrs already have.)
+    def __init__(self, callback, args):
+        self.callback = callback
+        self.args = args
         self._timer = None
 
     def __call__(self):
-        cb = self._cb
+        cb = self.callback
         if cb is not None:
-            cb(*self._args)
-            self._cb = None  # kept while it runs: a report names it
+            cb(*self.args)
+            self.callback = None  # kept while it runs: a report names it
 
     def __repr__(self):
-        return "<Handle %r>" % (self._cb,)
+        return "<Handle %r>" % (self.callback,)
 
     def cancel(self):
-        self._cb = None
+        self.callback = None
         if self._timer is not None:
             _uaio.cancel_timer(self._timer)
 
@@ -51,8 +51,8 @@ class SleepMs(SysCall1):
 
 # The others carry only their argument (classes made by type(): no class
 # body each, a smaller frozen image).
-for _k in ("StopLoop", "IORead", "IOWrite", "IOReadDone", "IOWriteDone"):
-    globals()[_k] = type(_k, (SysCall1,), {})
+for name in ("StopLoop", "IORead", "IOWrite", "IOReadDone", "IOWriteDone"):
+    globals()[name] = type(name, (SysCall1,), {})
 
 
 class EventLoop(_core.Loop):
@@ -74,7 +74,7 @@ class EventLoop(_core.Loop):
             if t is not None:
                 _uaio.wake(t)  # 2.x: resume the task of that coroutine
                 return t
-            return _create_task(callback)
+            return _core.create_task(callback)
         h = Handle(callback, args)
         _uaio.push(h)
         return h
@@ -109,7 +109,7 @@ class EventLoop(_core.Loop):
     def _yielded(self, task, value):
         if hasattr(value, "send"):
             # 2.x `yield coro`: spawn it; the child runs before the parent resumes.
-            _create_task(value)
+            _core.create_task(value)
             _uaio.push(task)
         elif isinstance(value, SysCall1):
             try:
@@ -138,42 +138,41 @@ _watches = {}
 
 class _IOWatch:
     # A 2.x I/O registration: a helper task waits for readiness, then runs
-    # the callback or resumes the waiting task. _watches: (id(obj),
-    # direction) -> its watch.
-
-    def __init__(self, obj, direction, target, args):
-        _unwatch(obj, direction)
+    # the callback (or coroutine) or resumes the waiting task. _watches:
+    # (id(obj), flags) -> its watch.
+    def __init__(self, obj, flags, callback, args):
+        _unwatch(obj, flags)
         self.waiting = None
-        if isinstance(target, Task):
+        if isinstance(callback, Task):
             # The task (IORead) waits in a queue of its own: a cancel takes
             # it out, so that readiness or removal never wakes it later.
             q = self.waiting = _uaio.WaitQueue()
-            q.push(target)
-            target = q
-        self.task = _create_task(self._watch(obj, direction, target, args))
-        _watches[(id(obj), direction)] = self
+            q.push(callback)
+            callback = q
+        self.task = _core.create_task(self._watch(obj, flags, callback, args))
+        _watches[(id(obj), flags)] = self
 
-    async def _watch(self, obj, direction, target, args):
+    async def _watch(self, obj, flags, callback, args):
         # A task (IORead) resumes once; a callback runs on every readiness
         # until removed (2.x polling is level-triggered).
         while self.task is not None:
-            await _uaio.io_wait(obj, direction)
-            if target is self.waiting:
-                _watches.pop((id(obj), direction), None)
-                target.wake_all()
+            await _uaio.io_wait(obj, flags)
+            if callback is self.waiting:
+                _watches.pop((id(obj), flags), None)
+                callback.wake_all()
                 return
-            if hasattr(target, "send"):
-                _create_task(target)
+            if hasattr(callback, "send"):
+                _core.create_task(callback)
             else:
                 try:
-                    target(*args)
+                    callback(*args)
                 except Exception as e:
                     # As any callback's: reported, and the watch goes on.
-                    _core._loop._error(e, target)
+                    _core._loop._error(e, callback)
 
 
-def _unwatch(obj, direction):
-    w = _watches.pop((id(obj), direction), None)
+def _unwatch(obj, flags):
+    w = _watches.pop((id(obj), flags), None)
     if w is not None:
         t, w.task = w.task, None
         if t is not _uaio.cur_task():
@@ -185,14 +184,14 @@ def _unwatch(obj, direction):
             _uaio.cancel(w.waiting.pop(), OSError(9))  # EBADF
 
 
-def _schedule(at, when, callback, args):
+def _schedule(function, time, callback, args):
     # A coroutine becomes a task; a callback a cancellable Handle.
     if hasattr(callback, "send"):
         t = _uaio.new_task(callback)
-        at(when, t)
+        function(time, t)
         return t
     h = Handle(callback, args)
-    h._timer = at(when, h)
+    h._timer = function(time, h)
     return h
 
 
@@ -218,8 +217,7 @@ async def _awriteiter(self, iterable):
         await self.awrite(buf)
 
 
-def ensure_future(coro, loop=None):
-    return _core._promote(coro)
+ensure_future = _core._promote
 
 
 def cancel(coro):
@@ -228,16 +226,15 @@ def cancel(coro):
     return t.cancel() if t is not None else False
 
 
-def coroutine(f):
-    return f
+def coroutine(function):
+    return function
 
 
-def set_debug(flag):
-    pass
+set_debug = coroutine  # 2.x's debug switch: accepted, and ignored
 
 
 # uasyncio.core is the 2.x module of these names too; its loop is this one.
-for _k, _v in list(globals().items()):
-    if _k[0] != "_" and _k != "Task":
-        setattr(_core, _k, _v)
-del _k, _v
+for name, value in list(globals().items()):
+    if name[0] != "_" and name != "Task":
+        setattr(_core, name, value)
+del name, value
