@@ -116,7 +116,7 @@ with tempfile.TemporaryDirectory() as lib:
     install(lib, "package.json", "v2")
     out = run("import uasyncio", lib)
     expect("2.x layer on a lean C module", out,
-           "ImportError: uaio: the 2.x layer needs _uaio built with UAIO_PROFILE=default or full")
+           "ImportError: uaio: 2.x needs UAIO_PROFILE=default or full")
 
 server.shutdown()
 if failures:

@@ -6,7 +6,7 @@ import _uaio
 from . import core as _core
 
 if not hasattr(_uaio, "find_task"):
-    raise ImportError("uaio: the 2.x layer needs _uaio built with UAIO_PROFILE=default or full")
+    raise ImportError("uaio: 2.x needs UAIO_PROFILE=default or full")
 
 Task = _uaio.Task
 
@@ -34,9 +34,9 @@ class Handle:
             _uaio.cancel_timer(self._timer)
 
 
-# 2.x syscall objects: `yield IORead(sock)` and the like.
-class SysCall:
-    pass
+# 2.x syscall objects: `yield IORead(sock)` and the like. (Classes without
+# a body of their own are made by type(): a smaller frozen image.)
+SysCall = type("SysCall", (), {})
 
 
 class SysCall1(SysCall):
@@ -49,8 +49,7 @@ class SleepMs(SysCall1):
         return iter(_core.sleep_ms(self.arg))
 
 
-# The others carry only their argument (classes made by type(): no class
-# body each, a smaller frozen image).
+# The others carry only their argument.
 for name in ("StopLoop", "IORead", "IOWrite", "IOReadDone", "IOWriteDone"):
     globals()[name] = type(name, (SysCall1,), {})
 
