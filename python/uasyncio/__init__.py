@@ -13,13 +13,6 @@ __version__ = (3, 0, 0)
 # Names that load on first use: streams (in every profile), and those of
 # the optional subpackages (port/README.md).
 _stream = ("open_connection", "start_server", "Stream", "StreamReader", "StreamWriter", "Server")
-_lazy = {
-    "Queue": "queues",
-    "QueueEmpty": "queues",
-    "QueueFull": "queues",
-    "Semaphore": "semaphore",
-    "BoundedSemaphore": "semaphore",
-}
 
 
 def __getattr__(name):
@@ -31,7 +24,13 @@ def __getattr__(name):
             if k[0] != "_":
                 names.append(k)
         return names
-    mod = "stream" if name in _stream else _lazy.get(name, name)
+    # Queue, QueueEmpty, QueueFull: queues; (Bounded)Semaphore: semaphore.
+    mod = (
+        "stream" if name in _stream
+        else "queues" if name[:5] == "Queue"
+        else "semaphore" if name[-9:] == "Semaphore"
+        else name
+    )
     try:
         value = __import__(mod, None, None, True, 1)
     except ImportError as e:
