@@ -12,12 +12,9 @@ import sys
 import _uaio
 
 
-class CancelledError(BaseException):
-    pass
-
-
-class TimeoutError(Exception):
-    pass
+# (Made by type(): a class statement's body would be frozen code of its own.)
+CancelledError = type("CancelledError", (BaseException,), {})
+TimeoutError = type("TimeoutError", (Exception,), {})
 
 
 Task = _uaio.Task
