@@ -3,9 +3,10 @@
 # each claims: lean and default MicroPython's asyncio suites, default also
 # the project's tests that need no optional subpackage (build/unix, full,
 # runs them all).
-# (a test needs a subpackage when it imports one or uses asyncio.Queue/Semaphore:
-# not when prose mentions a queue)
-PROFILE_PY_TESTS = $(shell grep -LE '(import|from) .*(queues|semaphore|synchro|udp|websocket|Queue|Semaphore)|asyncio\.(Queue|Semaphore|BoundedSemaphore)|(queues|synchro|udp|websocket)\.' tests/py/*.py)
+# A test needs a subpackage when it imports one or uses asyncio.Queue/Semaphore
+# (not when its prose mentions a queue); mk/qemu.mk leaves the same tests out.
+NEEDS_SUBPACKAGE = (import|from) .*(queues|semaphore|synchro|udp|websocket|Queue|Semaphore)|asyncio\.(Queue|Semaphore|BoundedSemaphore)|(queues|synchro|udp|websocket)\.
+PROFILE_PY_TESTS = $(shell grep -LE '$(NEEDS_SUBPACKAGE)' tests/py/*.py)
 MPY_CROSS = $(MPY)/mpy-cross/build/mpy-cross
 
 .PHONY: test-profiles test-profile-manifest test-profile-lean test-profile-default profile-sizes

@@ -47,12 +47,12 @@ QEMU_PYTHON ?= $(firstword $(foreach p,python3 /usr/bin/python3,$(shell $(p) -c 
 # (tsf_thread.py skips itself: the port has no _thread.)
 QEMU_SKIP_NETDUINO2 := sleep_order.py
 QEMU_SKIP_MPS2_AN385 = $(if $(filter 0,$(QEMU_UAIO_TICK)),sleep_order.py)
-# Other profiles than full: without the tests of the subpackages (as
-# mk/profiles.mk's); lean runs MicroPython's suite alone.
+# Other profiles than full: without the tests that need a subpackage
+# (NEEDS_SUBPACKAGE, mk/profiles.mk); lean runs MicroPython's suite alone.
 QEMU_TESTS = $(filter-out $(addprefix %/,$(QEMU_SKIP_$(BOARD))), \
 	$(sort $(wildcard $(MPY)/tests/extmod/asyncio_*.py)) \
 	$(if $(filter lean,$(QEMU_PROFILE)),,$(abspath $(filter-out \
-		$(if $(filter full,$(QEMU_PROFILE)),,$(shell grep -lE 'Queue|queues|Semaphore|semaphore|synchro|udp|websocket' tests/py/*.py)), \
+		$(if $(filter full,$(QEMU_PROFILE)),,$(shell grep -lE '$(NEEDS_SUBPACKAGE)' tests/py/*.py)), \
 		$(shell grep -LE 'socket|select|open_connection|start_server' tests/py/*.py)))))
 
 .PHONY: qemu qemu-test qemu-test-all
